@@ -1,0 +1,97 @@
+/**
+ * Injected time. Production uses the system clock; unit tests use FakeClock and advance it.
+ * Times are epoch milliseconds as a float with sub-millisecond precision: performance.timeOrigin +
+ * performance.now() is monotonic within a process and comparable with capture timestamps.
+ */
+
+export interface TimerHandle {
+  readonly id: number;
+}
+
+export interface Clock {
+  now(): number;
+  setTimer(delayMs: number, fn: () => void): TimerHandle;
+  clearTimer(handle: TimerHandle): void;
+}
+
+class SystemClock implements Clock {
+  private nextId = 1;
+  private timers = new Map<number, ReturnType<typeof setTimeout>>();
+
+  now(): number {
+    return performance.timeOrigin + performance.now();
+  }
+
+  setTimer(delayMs: number, fn: () => void): TimerHandle {
+    const id = this.nextId++;
+    const t = setTimeout(() => {
+      this.timers.delete(id);
+      fn();
+    }, Math.max(0, delayMs));
+    this.timers.set(id, t);
+    return { id };
+  }
+
+  clearTimer(handle: TimerHandle): void {
+    const t = this.timers.get(handle.id);
+    if (t !== undefined) {
+      clearTimeout(t);
+      this.timers.delete(handle.id);
+    }
+  }
+}
+
+export const systemClock: Clock = new SystemClock();
+
+/** Deterministic clock for tests: time moves only when advance() is called; timers fire in order. */
+export class FakeClock implements Clock {
+  private t: number;
+  private nextId = 1;
+  private timers: Array<{ id: number; at: number; seq: number; fn: () => void }> = [];
+  private seq = 0;
+
+  constructor(start = 1_700_000_000_000) {
+    this.t = start;
+  }
+
+  now(): number {
+    return this.t;
+  }
+
+  setTimer(delayMs: number, fn: () => void): TimerHandle {
+    const id = this.nextId++;
+    this.timers.push({ id, at: this.t + Math.max(0, delayMs), seq: this.seq++, fn });
+    return { id };
+  }
+
+  clearTimer(handle: TimerHandle): void {
+    this.timers = this.timers.filter((x) => x.id !== handle.id);
+  }
+
+  /** Move time forward by `ms`, firing every timer that falls due, in time order. */
+  advance(ms: number): void {
+    const end = this.t + ms;
+    for (;;) {
+      let next: (typeof this.timers)[number] | undefined;
+      for (const x of this.timers) if (x.at <= end && (!next || x.at < next.at || (x.at === next.at && x.seq < next.seq))) next = x;
+      if (!next) break;
+      this.timers = this.timers.filter((x) => x !== next);
+      this.t = Math.max(this.t, next.at);
+      next.fn();
+    }
+    this.t = end;
+  }
+
+  /** Advance until no timers remain (bounded). */
+  runAll(limitMs = 3_600_000): void {
+    const stop = this.t + limitMs;
+    while (this.timers.length > 0 && this.t < stop) {
+      const nextAt = Math.min(...this.timers.map((x) => x.at));
+      this.advance(Math.max(0, nextAt - this.t));
+    }
+  }
+
+  pendingTimers(): number {
+    return this.timers.length;
+  }
+}
