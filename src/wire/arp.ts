@@ -45,7 +45,7 @@ export interface ArpPacket {
 
 export function parseArpHeader(bytes: Uint8Array, offset = 0): WireResult<ArpHeader> {
   const avail = bytes.length - offset;
-  if (avail < ARP.fixedLen) return truncated('arp', ARP.fixedLen, Math.max(0, avail));
+  if (avail < ARP.fixedLen) return truncated('arp', offset + ARP.fixedLen, Math.max(0, bytes.length));
   const u16 = (o: number) => (bytes[offset + o]! << 8) | bytes[offset + o + 1]!;
   return {
     ok: true,
@@ -63,7 +63,7 @@ export function parseArp(bytes: Uint8Array, offset = 0): WireResult<ArpPacket> {
   }
   const need = ARP.len(hlen, plen);
   const avail = bytes.length - offset;
-  if (avail < need) return truncated('arp', need, avail);
+  if (avail < need) return truncated('arp', offset + need, bytes.length);
   return {
     ok: true,
     value: {

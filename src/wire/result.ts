@@ -9,7 +9,7 @@ export interface WireIssue {
   /** Byte offset in the frame where the problem is. */
   offset: number;
   message: string;
-  /** For TRUNCATED: bytes needed and bytes present. */
+  /** For TRUNCATED: frame bytes needed and frame bytes present. */
   needed?: number;
   got?: number;
 }

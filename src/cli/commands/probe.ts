@@ -1,0 +1,81 @@
+/** `arpinject probe` (also the default command): send crafted ARP frames, report every reply. */
+import type { Argv, CommandModule } from 'yargs';
+import { describeExpectation, judge, parseExpectation } from '../../probe/expect.js';
+import { probe } from '../../probe/probe.js';
+import { type GlobalArgs, runCommand } from '../context.js';
+import { ExitCode } from '../exit-codes.js';
+import { formatProbeRecord, formatProbeSummary } from '../format.js';
+
+export interface ProbeArgs extends GlobalArgs {
+  iface: string;
+  tip: string[];
+  sip?: string;
+  sha?: string;
+  tha?: string;
+  ethSrc?: string;
+  ethDst?: string;
+  op?: string;
+  vlan?: number;
+  vlanPriority?: number;
+  count?: number;
+  interval?: number;
+  timeout?: number;
+  wait?: number;
+  pcap?: string;
+  expect?: string;
+}
+
+export function probeOptions<T>(y: Argv<T>) {
+  return y
+    .option('iface', { alias: 'i', type: 'string', demandOption: 'give the interface to send on: --iface IF', describe: 'interface to send on and capture from' })
+    .option('tip', { alias: 't', type: 'string', array: true, demandOption: 'give at least one target: --tip IP', describe: 'target IP to ask about (repeatable)' })
+    .option('sip', { type: 'string', describe: "sender IP (default: the interface's address, else the kernel's source for the route)" })
+    .option('sha', { type: 'string', describe: "sender MAC (default: the interface's MAC)" })
+    .option('tha', { type: 'string', describe: 'target MAC in the ARP body (default 00:00:00:00:00:00)' })
+    .option('eth-src', { type: 'string', describe: 'Ethernet source (default: the sender MAC)' })
+    .option('eth-dst', { type: 'string', describe: 'Ethernet destination (default ff:ff:ff:ff:ff:ff; unicast to a host skips proxy_delay)' })
+    .option('op', { type: 'string', describe: 'ARP opcode: request, reply or a number (default request)' })
+    .option('vlan', { type: 'number', describe: '802.1Q-tag the frames with this VLAN id' })
+    .option('vlan-priority', { type: 'number', describe: '802.1p priority for --vlan (0-7)' })
+    .option('count', { alias: 'c', type: 'number', describe: 'requests per target (default 1)' })
+    .option('interval', { type: 'number', describe: 'ms between rounds when --count > 1 (default 1000)' })
+    .option('timeout', { type: 'number', describe: 'ms to wait for a first reply to each request (default 1000: covers proxy_delay 0.8 s)' })
+    .option('wait', { type: 'number', describe: 'ms to keep listening after the last request, for late and extra replies (default 0)' })
+    .option('pcap', { type: 'string', describe: 'write every frame sent and received to this pcap file' })
+    .option('expect', { type: 'string', describe: 'reply (default: every target answered) | none (nothing answered) | MAC (answered by that MAC only)' });
+}
+
+export const probeCommand: CommandModule<GlobalArgs, ProbeArgs> = {
+  command: ['probe', '$0'],
+  describe: 'send ARP requests (any field you choose) and report every reply and who gave it',
+  builder: (y) => probeOptions(y) as unknown as Argv<ProbeArgs>,
+  handler: (argv) =>
+    runCommand(argv, async ({ out, log, signal }) => {
+      const expectation = parseExpectation(argv.expect);
+      const result = await probe({
+        iface: argv.iface,
+        targets: argv.tip.map(String),
+        ...(argv.sip !== undefined ? { sip: String(argv.sip) } : {}),
+        ...(argv.sha !== undefined ? { sha: argv.sha } : {}),
+        ...(argv.tha !== undefined ? { tha: argv.tha } : {}),
+        ...(argv.ethSrc !== undefined ? { ethSrc: argv.ethSrc } : {}),
+        ...(argv.ethDst !== undefined ? { ethDst: argv.ethDst } : {}),
+        ...(argv.op !== undefined ? { op: argv.op as 'request' } : {}),
+        ...(argv.vlan !== undefined ? { vlan: argv.vlan } : {}),
+        ...(argv.vlanPriority !== undefined ? { vlanPriority: argv.vlanPriority } : {}),
+        ...(argv.count !== undefined ? { count: argv.count } : {}),
+        ...(argv.interval !== undefined ? { intervalMs: argv.interval } : {}),
+        ...(argv.timeout !== undefined ? { timeoutMs: argv.timeout } : {}),
+        ...(argv.wait !== undefined ? { waitMs: argv.wait } : {}),
+        ...(argv.pcap !== undefined ? { pcap: argv.pcap } : {}),
+        onRecord: (r) => (out.json ? out.record(r) : out.line(formatProbeRecord(r))),
+        signal,
+        logger: log,
+      });
+      const verdict = judge(expectation, result.summary);
+      const summary = { ...result.summary, expect: describeExpectation(expectation), ok: verdict.ok };
+      if (out.json) out.record(summary);
+      else for (const l of formatProbeSummary(summary, result.fields, verdict)) out.line(l);
+      return verdict.ok ? ExitCode.OK : ExitCode.NOT_MET;
+    }),
+};

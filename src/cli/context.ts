@@ -1,0 +1,53 @@
+/**
+ * What every command handler gets: output, logger, an AbortSignal tied to Ctrl-C, and one place
+ * where errors become messages and exit codes. Handlers return their exit code.
+ */
+import type { Logger } from '../log.js';
+import { ExitCode, exitCodeForError } from './exit-codes.js';
+import { createCliLogger } from './logger.js';
+import { Output } from './output.js';
+
+export interface GlobalArgs {
+  json: boolean;
+  logLevel: string;
+  debug: boolean;
+}
+
+export interface CommandContext {
+  out: Output;
+  log: Logger;
+  /** Aborted on the first SIGINT/SIGTERM: stop, print what was collected, flush files. */
+  signal: AbortSignal;
+}
+
+export interface RunOptions {
+  /** A signal is how this command normally ends (respond, watch): keep the handler's exit code. */
+  signalEndsNormally?: boolean;
+}
+
+export async function runCommand(argv: GlobalArgs, fn: (ctx: CommandContext) => Promise<number>, opts: RunOptions = {}): Promise<void> {
+  const out = new Output({ json: argv.json, debug: argv.debug });
+  const log = createCliLogger(argv.debug ? 'debug' : argv.logLevel);
+  const ac = new AbortController();
+  let interrupts = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    interrupts++;
+    if (interrupts > 1) process.exit(ExitCode.INTERRUPTED); // second Ctrl-C: leave now
+    log.warn({ signal: sig }, 'interrupted: finishing with what was collected');
+    ac.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  let code: number;
+  try {
+    code = await fn({ out, log, signal: ac.signal });
+    if (ac.signal.aborted && !opts.signalEndsNormally) code = ExitCode.INTERRUPTED;
+  } catch (err) {
+    out.error(err);
+    code = exitCodeForError(err);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  process.exitCode = code;
+}

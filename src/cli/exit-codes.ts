@@ -1,0 +1,23 @@
+/** The one table from outcomes and error kinds to process exit codes. Documented in README.md. */
+import { isArpInjectError, type ErrorKind } from '../errors.js';
+
+export const ExitCode = {
+  /** Done; the expectation (if any) is met. */
+  OK: 0,
+  /** Ran fine, but the expectation is not met (no reply, a foreign MAC, a finding, a disagreement). */
+  NOT_MET: 1,
+  /** Bad input: unknown option, bad IP/MAC/number, bad combination. */
+  USAGE: 2,
+  /** The environment: not root / no CAP_NET_RAW, interface missing or down, libpcap failure, files. */
+  ENVIRONMENT: 3,
+  /** A bug in arpinject. */
+  INTERNAL: 4,
+  /** Interrupted by SIGINT (after printing what was collected). */
+  INTERRUPTED: 130,
+} as const;
+
+const BY_KIND: Record<ErrorKind, number> = { usage: ExitCode.USAGE, environment: ExitCode.ENVIRONMENT, internal: ExitCode.INTERNAL };
+
+export function exitCodeForError(err: unknown): number {
+  return isArpInjectError(err) ? BY_KIND[err.kind] : ExitCode.INTERNAL;
+}

@@ -1,0 +1,33 @@
+/** Human text for probe records, in the spirit of arping: one line per reply/timeout, then a summary. */
+import type { ProbeRecord, ProbeSummary } from '../probe/records.js';
+
+const ms = (v: number): string => (v < 10 ? v.toFixed(3) : v < 100 ? v.toFixed(2) : v.toFixed(1));
+
+export function formatProbeRecord(r: ProbeRecord): string {
+  switch (r.type) {
+    case 'reply': {
+      const extra: string[] = [];
+      if (r.vlan !== null) extra.push(`vlan ${r.vlan}`);
+      if (r.ethSrcMismatch) extra.push(`ETH SRC ${r.ethSrc} != SHA`);
+      if (r.late) extra.push('late');
+      if (r.duplicate) extra.push('duplicate');
+      if (r.flags.includes('multiple-macs')) extra.push('MULTIPLE MACS');
+      return `reply   ${r.tip.padEnd(15)} is-at ${r.mac}  ${ms(r.rttMs).padStart(8)} ms  seq=${r.seq}${extra.length ? '  [' + extra.join(', ') + ']' : ''}`;
+    }
+    case 'timeout':
+      return `timeout ${r.tip.padEnd(15)} no reply within ${r.timeoutMs} ms  seq=${r.seq}${r.vlan !== null ? `  [vlan ${r.vlan}]` : ''}`;
+    case 'unsolicited':
+      return `unsolicited ${r.ip} is-at ${r.mac} (eth ${r.ethSrc} -> ${r.ethDst}${r.vlan !== null ? `, vlan ${r.vlan}` : ''}): answers no request we sent`;
+  }
+}
+
+export function formatProbeSummary(s: ProbeSummary, fields: { sip: string; sha: string }, verdict?: { ok: boolean; reason: string }): string[] {
+  const lines = [
+    `--- ${s.iface} (sender ${fields.sip} ${fields.sha}) ---`,
+    `${s.targets} target(s), ${s.sent} sent, ${s.replies} replies, ${s.answered} answered, ${s.unanswered} unanswered, ${s.unsolicited} unsolicited${s.malformed ? `, ${s.malformed} malformed dropped` : ''}${s.interrupted ? ', INTERRUPTED' : ''}`,
+  ];
+  if (s.rttMs) lines.push(`rtt min/avg/max = ${ms(s.rttMs.min)}/${ms(s.rttMs.avg)}/${ms(s.rttMs.max)} ms`);
+  for (const ip of s.conflicts) lines.push(`CONFLICT: ${ip} is claimed by ${s.macs[ip]!.length} MACs: ${s.macs[ip]!.join(', ')}`);
+  if (verdict && s.expect !== undefined) lines.push(`expect ${s.expect}: ${verdict.ok ? 'met' : 'NOT met'} (${verdict.reason})`);
+  return lines;
+}

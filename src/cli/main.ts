@@ -1,0 +1,46 @@
+#!/usr/bin/env node
+/** arpinject command line: yargs wiring only. Protocol logic lives in the library. */
+import { readFileSync } from 'node:fs';
+import yargs, { type CommandModule } from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { UsageError } from '../errors.js';
+import { ExitCode } from './exit-codes.js';
+import { LOG_LEVELS } from './logger.js';
+import { Output } from './output.js';
+import { probeCommand } from './commands/probe.js';
+import { respondCommand } from './commands/respond.js';
+
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+export async function main(args: string[]): Promise<void> {
+  const json = args.includes('--json');
+  await yargs(args)
+    .scriptName('arpinject')
+    .usage('$0 [probe] --iface IF --tip IP [options]\n\nCraft ARP frames, send them through libpcap, correlate every reply.')
+    .option('json', { type: 'boolean', default: false, describe: 'NDJSON on stdout, one object per line' })
+    .option('log-level', { type: 'string', default: 'warn', choices: LOG_LEVELS, describe: 'pino log level (logs go to stderr)' })
+    .option('debug', { type: 'boolean', default: false, describe: 'debug logs and stack traces' })
+    .command(probeCommand as unknown as CommandModule)
+    .command(respondCommand as unknown as CommandModule)
+    .example('$0 --iface bond0 --tip 8.8.8.8', 'does anyone on bond0 claim 8.8.8.8?')
+    .example('$0 probe -i bond0 -t 10.0.0.2 --expect 02:00:00:00:00:01 --json', 'CI: only that MAC may answer for 10.0.0.2')
+    .strict()
+    .recommendCommands()
+    .exitProcess(false)
+    .fail((msg, err) => {
+      // Parse errors (unknown option, missing value) are bad input: exit 2 with a clear message.
+      if (err && !(err instanceof UsageError) && !msg) throw err;
+      new Output({ json }).error(new UsageError('ERR_INVALID_ARGUMENT', msg ?? err?.message ?? 'invalid arguments', { hint: 'see arpinject --help' }));
+      process.exitCode = ExitCode.USAGE;
+    })
+    .help()
+    .alias('h', 'help')
+    .version(pkg.version)
+    .wrap(Math.min(110, process.stdout.columns ?? 100))
+    .parseAsync();
+}
+
+main(hideBin(process.argv)).catch((err: unknown) => {
+  new Output({ json: process.argv.includes('--json'), debug: process.argv.includes('--debug') }).error(err);
+  process.exitCode = ExitCode.INTERNAL;
+});

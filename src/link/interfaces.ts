@@ -1,0 +1,127 @@
+/**
+ * Facts about local interfaces, read without sending anything: /sys/class/net and `ip -j`.
+ * Also the privilege check that must happen before libpcap is touched (cap crash hazards).
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { EnvironmentError, UsageError } from '../errors.js';
+import { formatIpv4, inPrefix, normalizeMac, parseIpv4, type Ipv4, type Mac } from '../wire/address.js';
+
+const IFNAME_RE = /^[^\s/:]{1,15}$/;
+const CAP_NET_RAW = 13;
+
+export function assertInterfaceName(name: string): void {
+  if (!IFNAME_RE.test(name) || name === '.' || name === '..') {
+    throw new UsageError('ERR_INVALID_ARGUMENT', `not a valid interface name: "${name}"`, { hint: 'interface names are 1-15 characters without spaces, "/" or ":"' });
+  }
+}
+
+export function interfaceExists(name: string): boolean {
+  return IFNAME_RE.test(name) && existsSync(`/sys/class/net/${name}`);
+}
+
+function sysRead(name: string, file: string): string {
+  try {
+    return readFileSync(`/sys/class/net/${name}/${file}`, 'utf8').trim();
+  } catch (cause) {
+    throw new EnvironmentError('ERR_NO_INTERFACE', `cannot read ${file} of interface ${name}`, { cause });
+  }
+}
+
+export function interfaceMac(name: string): Mac {
+  const mac = normalizeMac(sysRead(name, 'address'));
+  if (!mac) throw new EnvironmentError('ERR_LINK_TYPE', `interface ${name} has no Ethernet address`, { hint: 'arpinject works on Ethernet interfaces (veth, bridge, physical NICs)' });
+  return mac;
+}
+
+/** IFF_UP set (administratively up). Carrier is separate: see interfaceCarrier. */
+export function interfaceIsUp(name: string): boolean {
+  return (parseInt(sysRead(name, 'flags'), 16) & 0x1) !== 0;
+}
+
+export interface InterfaceAddress {
+  address: Ipv4;
+  prefixLen: number;
+  scope: string;
+  secondary: boolean;
+}
+
+interface IpAddrJson {
+  addr_info?: Array<{ family?: string; local?: string; prefixlen?: number; scope?: string; secondary?: boolean }>;
+}
+
+export function runIpJson<T>(args: string[]): T {
+  let out: string;
+  try {
+    out = execFileSync('ip', ['-j', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (cause) {
+    const stderr = (cause as { stderr?: string }).stderr?.toString().trim();
+    throw new EnvironmentError('ERR_COMMAND_FAILED', `ip ${args.join(' ')} failed${stderr ? `: ${stderr}` : ''}`, { cause, hint: 'iproute2 (the `ip` command) must be installed' });
+  }
+  return (out.trim() === '' ? [] : JSON.parse(out)) as T;
+}
+
+export function interfaceIpv4(name: string): InterfaceAddress[] {
+  const rows = runIpJson<IpAddrJson[]>(['-4', 'addr', 'show', 'dev', name]);
+  const out: InterfaceAddress[] = [];
+  for (const r of rows)
+    for (const a of r.addr_info ?? [])
+      if (a.local && (a.family === undefined || a.family === 'inet'))
+        out.push({ address: a.local, prefixLen: a.prefixlen ?? 32, scope: a.scope ?? 'global', secondary: a.secondary === true });
+  return out;
+}
+
+/**
+ * The sender IP a probe uses when the caller gives none:
+ * 1. a primary address of the interface whose prefix contains the target, else its first primary address
+ *    that is not host-scoped (what the kernel's inet_select_addr prefers for the same device);
+ * 2. else the source address the kernel would pick for a route to the target out of this interface
+ *    (`ip route get TIP oif IFACE`, its prefsrc);
+ * 3. else an error asking for --sip.
+ */
+export function defaultSenderIp(iface: string, tip: Ipv4): { ip: Ipv4; rule: string } {
+  const t = parseIpv4(tip);
+  const addrs = interfaceIpv4(iface).filter((a) => !a.secondary && a.scope !== 'host');
+  const onLink = addrs.find((a) => t !== undefined && inPrefix(t, parseIpv4(a.address)!, a.prefixLen));
+  if (onLink) return { ip: onLink.address, rule: `address of ${iface} on the target's subnet` };
+  if (addrs[0]) return { ip: addrs[0].address, rule: `first address of ${iface}` };
+  try {
+    const r = runIpJson<Array<{ prefsrc?: string }>>(['-4', 'route', 'get', tip, 'oif', iface]);
+    const src = r[0]?.prefsrc;
+    if (src && parseIpv4(src) !== undefined && src !== '0.0.0.0') return { ip: formatIpv4(parseIpv4(src)!), rule: `kernel's source address for a route to ${tip} via ${iface}` };
+  } catch {
+    // no route out of this interface: fall through to the error
+  }
+  throw new UsageError('ERR_NO_SOURCE_IP', `interface ${iface} has no IPv4 address and the kernel has no source address for ${tip} via ${iface}`, {
+    hint: 'pass --sip IP (the sender IP to claim), or --sip 0.0.0.0 for an RFC 5227 probe that poisons no cache',
+  });
+}
+
+/** Root, or CAP_NET_RAW in the effective set. */
+export function hasRawPrivilege(): boolean {
+  if (process.getuid?.() === 0) return true;
+  try {
+    const m = /^CapEff:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    return m !== null && (BigInt('0x' + m[1]) & (1n << BigInt(CAP_NET_RAW))) !== 0n;
+  } catch {
+    return false;
+  }
+}
+
+/** Everything libpcap needs, checked before cap is touched: a failed cap open() is a crash hazard. */
+export function preflightInterface(iface: string): void {
+  assertInterfaceName(iface);
+  if (!interfaceExists(iface)) {
+    throw new EnvironmentError('ERR_NO_INTERFACE', `interface ${iface} does not exist in this network namespace`, {
+      hint: 'list interfaces with `ip -br link`; inside a namespace run `ip netns exec NS arpinject ...`',
+    });
+  }
+  if (!hasRawPrivilege()) {
+    throw new EnvironmentError('ERR_PERMISSION', `no permission to send and capture raw frames on ${iface}`, {
+      hint: 'run as root, or grant the capability: sudo setcap cap_net_raw,cap_net_admin+eip "$(readlink -f "$(which node)")" (see native-notes/)',
+    });
+  }
+  if (!interfaceIsUp(iface)) {
+    throw new EnvironmentError('ERR_INTERFACE_DOWN', `interface ${iface} is down`, { hint: `bring it up: ip link set dev ${iface} up` });
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * probe(): the library's main entry. Craft who-has (or any ARP) frames with the fields you choose,
+ * send them on an interface through libpcap, capture and correlate every reply.
+ */
+import { CapLink } from '../link/cap-link.js';
+import { defaultSenderIp, interfaceMac } from '../link/interfaces.js';
+import type { Link } from '../link/link.js';
+import { PcapWriter } from '../link/pcap-file.js';
+import { type Logger, silentLogger } from '../log.js';
+import { BROADCAST_MAC, ZERO_MAC } from '../wire/address.js';
+import { ArpOp } from '../wire/codes.js';
+import { encodeArpFrame } from '../wire/frame.js';
+import { UsageError } from '../errors.js';
+import { type Clock, systemClock } from './clock.js';
+import { checkInt, checkIp, checkMac, checkOp } from './options.js';
+import type { ProbeRecord } from './records.js';
+import { DEFAULT_INTERVAL_MS, DEFAULT_TIMEOUT_MS, type PlannedRequest, type SessionResult, runSession } from './session.js';
+
+export interface ProbeOptions {
+  /** Interface to send on and capture from. */
+  iface: string;
+  /** Target IPs (ARP tpa). */
+  targets: string[];
+  /** Sender IP (spa). Default: see defaultSenderIp (interface address, else the kernel's route source). */
+  sip?: string;
+  /** Sender MAC (sha). Default: the interface's MAC. */
+  sha?: string;
+  /** Target MAC (tha). Default 00:00:00:00:00:00. */
+  tha?: string;
+  /** Ethernet source. Default: sha. */
+  ethSrc?: string;
+  /** Ethernet destination. Default: broadcast. */
+  ethDst?: string;
+  /** ARP opcode (default 1, request). */
+  op?: number | 'request' | 'reply';
+  /** 802.1Q VLAN id to tag the requests with. */
+  vlan?: number;
+  /** 802.1p priority for the tag (default 0). */
+  vlanPriority?: number;
+  count?: number;
+  intervalMs?: number;
+  timeoutMs?: number;
+  waitMs?: number;
+  /** Write every frame sent and received to this classic pcap file. */
+  pcap?: string;
+  onRecord?: (r: ProbeRecord) => void;
+  signal?: AbortSignal;
+  logger?: Logger;
+  /** Use this link instead of opening libpcap on `iface` (tests, replays). Not closed by probe(). */
+  link?: Link;
+  clock?: Clock;
+}
+
+export interface ProbeResult extends SessionResult {
+  /** The fields actually used, after defaults. */
+  fields: { sip: string; sha: string; tha: string; ethSrc: string; ethDst: string; op: number; vlan: number | null; sipRule: string };
+}
+
+export interface ResolvedProbe {
+  requests: PlannedRequest[];
+  fields: ProbeResult['fields'];
+}
+
+/** Validate options and build the frames, without touching the network. */
+export function planProbe(o: ProbeOptions): ResolvedProbe {
+  if (o.targets.length === 0) throw new UsageError('ERR_INVALID_ARGUMENT', 'no target: give at least one --tip');
+  const targets = [...new Set(o.targets.map((t) => checkIp(t, '--tip')))];
+  const sha = o.sha !== undefined ? checkMac(o.sha, '--sha') : interfaceMac(o.iface);
+  let sip: string;
+  let sipRule = 'given';
+  if (o.sip !== undefined) sip = checkIp(o.sip, '--sip');
+  else {
+    const d = defaultSenderIp(o.iface, targets[0]!);
+    sip = d.ip;
+    sipRule = d.rule;
+  }
+  const tha = o.tha !== undefined ? checkMac(o.tha, '--tha') : ZERO_MAC;
+  const ethSrc = o.ethSrc !== undefined ? checkMac(o.ethSrc, '--eth-src') : sha;
+  const ethDst = o.ethDst !== undefined ? checkMac(o.ethDst, '--eth-dst') : BROADCAST_MAC;
+  const op = o.op !== undefined ? checkOp(o.op) : ArpOp.Request;
+  const vlan = o.vlan !== undefined ? checkInt(o.vlan, '--vlan', 0, 4094) : undefined;
+  const pcp = o.vlanPriority !== undefined ? checkInt(o.vlanPriority, '--vlan-priority', 0, 7) : 0;
+  const vlans = vlan === undefined ? [] : [{ vid: vlan, pcp }];
+  const requests = targets.map((tip) => ({
+    tip,
+    frame: encodeArpFrame({ op, senderMac: sha, senderIp: sip, targetMac: tha, targetIp: tip, ethSrc, ethDst, vlans }),
+  }));
+  return { requests, fields: { sip, sha, tha, ethSrc, ethDst, op, vlan: vlan ?? null, sipRule } };
+}
+
+export async function probe(o: ProbeOptions): Promise<ProbeResult> {
+  const log = o.logger ?? silentLogger;
+  const count = o.count !== undefined ? checkInt(o.count, '--count', 1, 1_000_000) : 1;
+  const intervalMs = o.intervalMs !== undefined ? checkInt(o.intervalMs, '--interval', 0, 3_600_000) : DEFAULT_INTERVAL_MS;
+  const timeoutMs = o.timeoutMs !== undefined ? checkInt(o.timeoutMs, '--timeout', 1, 3_600_000) : DEFAULT_TIMEOUT_MS;
+  const waitMs = o.waitMs !== undefined ? checkInt(o.waitMs, '--wait', 0, 86_400_000) : 0;
+  const plan = planProbe(o);
+  log.info({ iface: o.iface, ...plan.fields, targets: plan.requests.length }, 'probe');
+  const clock = o.clock ?? systemClock;
+  const pcap = o.pcap !== undefined ? PcapWriter.open(o.pcap) : undefined;
+  let link: Link | undefined;
+  try {
+    link = o.link ?? CapLink.open(o.iface, { clock, logger: log });
+    const result = await runSession({
+      link,
+      clock,
+      requests: plan.requests,
+      count,
+      intervalMs,
+      timeoutMs,
+      waitMs,
+      ...(o.onRecord ? { onRecord: o.onRecord } : {}),
+      ...(pcap ? { onWire: (_dir: 'in' | 'out', bytes: Uint8Array, time: number) => pcap.write(bytes, time) } : {}),
+      ...(o.signal ? { signal: o.signal } : {}),
+      logger: log,
+    });
+    return { ...result, fields: plan.fields };
+  } finally {
+    if (!o.link) link?.close();
+    pcap?.close();
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * The records a probe produces. Field names are a public contract: they are what `--json` prints
+ * (one object per line) and what the library returns. Documented in README.md ("JSON records").
+ */
+
+export interface ReplyRecord {
+  type: 'reply';
+  iface: string;
+  /** The IP we asked about (= reply sender IP). */
+  tip: string;
+  /** The MAC that claims `tip`: the reply's ARP sender hardware address. */
+  mac: string;
+  /** Ethernet source of the reply frame. */
+  ethSrc: string;
+  ethDst: string;
+  /** VLAN id of the reply (innermost tag), null when untagged. */
+  vlan: number | null;
+  /** From the send of the request this reply answers to the capture of the reply. */
+  rttMs: number;
+  /** Which request for this tip it answers, 1-based. */
+  seq: number;
+  /** Global request number (order of sending), 1-based. */
+  requestId: number;
+  /** Reply's ARP target fields. */
+  tha: string;
+  tpa: string;
+  /** Capture time, ISO 8601. */
+  time: string;
+  /** Arrived after the request's timeout had expired (kept, not dropped). */
+  late: boolean;
+  /** This MAC had already answered this request. */
+  duplicate: boolean;
+  /** Ethernet source differs from the ARP sender MAC. */
+  ethSrcMismatch: boolean;
+  /** Short names of everything notable: eth-src-mismatch, late, duplicate, multiple-macs. */
+  flags: string[];
+}
+
+export interface TimeoutRecord {
+  type: 'timeout';
+  iface: string;
+  tip: string;
+  seq: number;
+  requestId: number;
+  vlan: number | null;
+  timeoutMs: number;
+}
+
+/** An ARP reply that answers no request we sent (another host's traffic, a gratuitous reply, a storm). */
+export interface UnsolicitedRecord {
+  type: 'unsolicited';
+  iface: string;
+  /** Reply sender IP and MAC (what it claims). */
+  ip: string;
+  mac: string;
+  ethSrc: string;
+  ethDst: string;
+  tha: string;
+  tpa: string;
+  vlan: number | null;
+  time: string;
+}
+
+export interface ProbeSummary {
+  type: 'summary';
+  iface: string;
+  /** Distinct target IPs. */
+  targets: number;
+  /** Requests sent. */
+  sent: number;
+  /** Replies paired with a request (duplicates and late ones included). */
+  replies: number;
+  /** Targets with at least one reply. */
+  answered: number;
+  unanswered: number;
+  unsolicited: number;
+  /** Captured frames that were not valid Ethernet/IPv4 ARP (counted and dropped). */
+  malformed: number;
+  /** Every MAC that claimed each answered target: { "10.0.0.2": ["aa:..", ...] }. */
+  macs: Record<string, string[]>;
+  /** Targets claimed by more than one MAC. */
+  conflicts: string[];
+  rttMs: { min: number; avg: number; max: number } | null;
+  durationMs: number;
+  interrupted: boolean;
+  /** Filled by the caller that judges an expectation (CLI --expect). */
+  expect?: string;
+  ok?: boolean;
+}
+
+export type ProbeRecord = ReplyRecord | TimeoutRecord | UnsolicitedRecord;

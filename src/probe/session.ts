@@ -1,0 +1,309 @@
+/**
+ * One probe run over any Link and Clock: send rounds of requests, pair every reply with the request
+ * it answers, time out the unanswered ones, keep listening for the --wait window, then summarise.
+ * All replies are kept (several MACs for one IP, duplicates, late ones); replies that answer nothing
+ * we sent are reported as unsolicited. No I/O of its own: everything goes through link/clock/callbacks.
+ */
+import type { Link, Captured } from '../link/link.js';
+import { type Logger, silentLogger } from '../log.js';
+import { ArpOp } from '../wire/codes.js';
+import { type ArpFrame, decodeArpFrame, frameVlan } from '../wire/frame.js';
+import type { Clock, TimerHandle } from './clock.js';
+import { keyOf, matchKey } from './match.js';
+import type { ProbeRecord, ProbeSummary, ReplyRecord, TimeoutRecord, UnsolicitedRecord } from './records.js';
+
+export interface PlannedRequest {
+  tip: string;
+  /** The exact bytes to send. */
+  frame: Uint8Array;
+}
+
+export interface SessionOptions {
+  link: Link;
+  clock: Clock;
+  /** One round: every request is sent once per round, in order. */
+  requests: PlannedRequest[];
+  /** Rounds (default 1). */
+  count?: number;
+  /** Time between the starts of two rounds (default 1000 ms). */
+  intervalMs?: number;
+  /** How long a request waits for its first reply before it is reported as a timeout (default 1000 ms). */
+  timeoutMs?: number;
+  /** Keep listening this long after the last send, even when everything is answered. */
+  waitMs?: number;
+  onRecord?: (r: ProbeRecord) => void;
+  /** Every frame sent or received (for --pcap). */
+  onWire?: (dir: 'out' | 'in', bytes: Uint8Array, time: number) => void;
+  signal?: AbortSignal;
+  logger?: Logger;
+}
+
+export interface SessionResult {
+  records: ProbeRecord[];
+  replies: ReplyRecord[];
+  timeouts: TimeoutRecord[];
+  unsolicited: UnsolicitedRecord[];
+  summary: ProbeSummary;
+}
+
+interface SentRequest {
+  id: number;
+  seq: number;
+  tip: string;
+  key: string;
+  vlan: number | undefined;
+  sentAt: number;
+  deadline: number;
+  macs: Set<string>;
+  timedOut: boolean;
+}
+
+export const DEFAULT_TIMEOUT_MS = 1000;
+export const DEFAULT_INTERVAL_MS = 1000;
+
+export function runSession(opts: SessionOptions): Promise<SessionResult> {
+  const { link, clock } = opts;
+  const log = opts.logger ?? silentLogger;
+  const count = opts.count ?? 1;
+  const intervalMs = opts.intervalMs ?? DEFAULT_INTERVAL_MS;
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const waitMs = opts.waitMs ?? 0;
+
+  // Decode our own requests once: their key is fixed by what we send.
+  const plan = opts.requests.map((r) => {
+    const d = decodeArpFrame(r.frame);
+    const vlan = d.ok ? frameVlan(d.value.eth) : undefined;
+    const key = d.ok && d.value.arp.op === ArpOp.Request ? matchKey(d.value)! : keyOf(r.tip, vlan);
+    return { ...r, vlan, key };
+  });
+
+  const records: ProbeRecord[] = [];
+  const replies: ReplyRecord[] = [];
+  const timeouts: TimeoutRecord[] = [];
+  const unsolicited: UnsolicitedRecord[] = [];
+  const byKey = new Map<string, SentRequest[]>();
+  const seqByTip = new Map<string, number>();
+  const macsByTip = new Map<string, Set<string>>();
+  const tips = new Set(plan.map((p) => p.tip));
+  let malformed = 0;
+  let sent = 0;
+  let nextId = 1;
+  let round = 0;
+  let allSent = plan.length === 0 || count <= 0;
+  let unresolved = 0;
+  let waitOver = waitMs <= 0;
+  const startedAt = clock.now();
+  const timers = new Set<TimerHandle>();
+
+  return new Promise<SessionResult>((resolve, reject) => {
+    let finished = false;
+
+    const emit = (r: ProbeRecord) => {
+      records.push(r);
+      opts.onRecord?.(r);
+    };
+
+    const timer = (ms: number, fn: () => void) => {
+      const h = clock.setTimer(ms, () => {
+        timers.delete(h);
+        fn();
+      });
+      timers.add(h);
+    };
+
+    const finish = (interrupted: boolean) => {
+      if (finished) return;
+      finished = true;
+      unsubscribe();
+      for (const h of timers) clock.clearTimer(h);
+      timers.clear();
+      opts.signal?.removeEventListener('abort', onAbort);
+      resolve({ records, replies, timeouts, unsolicited, summary: summarise(interrupted) });
+    };
+
+    const fail = (err: unknown) => {
+      if (finished) return;
+      finished = true;
+      unsubscribe();
+      for (const h of timers) clock.clearTimer(h);
+      opts.signal?.removeEventListener('abort', onAbort);
+      reject(err);
+    };
+
+    const maybeDone = () => {
+      if (allSent && unresolved === 0 && waitOver) finish(false);
+    };
+
+    const onFrame = (f: Captured) => {
+      opts.onWire?.('in', f.bytes, f.time);
+      const d = decodeArpFrame(f.bytes);
+      if (!d.ok) {
+        // Hostile or odd frames are counted and dropped, never thrown.
+        malformed++;
+        log.debug({ issue: d.issue }, 'dropped undecodable frame');
+        return;
+      }
+      const fr = d.value;
+      if (fr.arp.op !== ArpOp.Reply) return; // requests (ours echoed by a second handle, or others') carry no answer
+      const key = matchKey(fr)!;
+      const cands = byKey.get(key);
+      if (!cands || cands.length === 0) {
+        const u: UnsolicitedRecord = {
+          type: 'unsolicited',
+          iface: link.name,
+          ip: fr.arp.senderIp,
+          mac: fr.arp.senderMac,
+          ethSrc: fr.eth.src,
+          ethDst: fr.eth.dst,
+          tha: fr.arp.targetMac,
+          tpa: fr.arp.targetIp,
+          vlan: frameVlan(fr.eth) ?? null,
+          time: new Date(f.time).toISOString(),
+        };
+        unsolicited.push(u);
+        emit(u);
+        return;
+      }
+      handleReply(fr, f.time, pickRequest(cands, fr.arp.senderMac, f.time));
+    };
+
+    /**
+     * Which request does a reply from `mac` answer? The oldest one this MAC has not answered yet and
+     * whose timeout has not expired; else the newest one (a late or repeated answer).
+     */
+    const pickRequest = (cands: SentRequest[], mac: string, time: number): SentRequest => {
+      for (const r of cands) if (!r.macs.has(mac) && time <= r.deadline) return r;
+      return cands[cands.length - 1]!;
+    };
+
+    const handleReply = (fr: ArpFrame, time: number, req: SentRequest) => {
+      const mac = fr.arp.senderMac;
+      const duplicate = req.macs.has(mac);
+      const late = time > req.deadline;
+      const firstForRequest = req.macs.size === 0;
+      req.macs.add(mac);
+      let tipMacs = macsByTip.get(req.tip);
+      if (!tipMacs) macsByTip.set(req.tip, (tipMacs = new Set()));
+      tipMacs.add(mac);
+      const ethSrcMismatch = fr.eth.src !== mac;
+      const flags: string[] = [];
+      if (ethSrcMismatch) flags.push('eth-src-mismatch');
+      if (late) flags.push('late');
+      if (duplicate) flags.push('duplicate');
+      if (tipMacs.size > 1) flags.push('multiple-macs');
+      const r: ReplyRecord = {
+        type: 'reply',
+        iface: link.name,
+        tip: req.tip,
+        mac,
+        ethSrc: fr.eth.src,
+        ethDst: fr.eth.dst,
+        vlan: frameVlan(fr.eth) ?? null,
+        rttMs: Math.round((time - req.sentAt) * 1000) / 1000,
+        seq: req.seq,
+        requestId: req.id,
+        tha: fr.arp.targetMac,
+        tpa: fr.arp.targetIp,
+        time: new Date(time).toISOString(),
+        late,
+        duplicate,
+        ethSrcMismatch,
+        flags,
+      };
+      replies.push(r);
+      emit(r);
+      if (firstForRequest && !req.timedOut) {
+        unresolved--;
+        maybeDone();
+      }
+    };
+
+    const sendRound = () => {
+      if (finished) return;
+      for (const p of plan) {
+        if (finished) return;
+        let sentAt: number;
+        try {
+          sentAt = link.send(p.frame);
+        } catch (err) {
+          fail(err);
+          return;
+        }
+        opts.onWire?.('out', p.frame, sentAt);
+        sent++;
+        const seq = (seqByTip.get(p.tip) ?? 0) + 1;
+        seqByTip.set(p.tip, seq);
+        const req: SentRequest = { id: nextId++, seq, tip: p.tip, key: p.key, vlan: p.vlan, sentAt, deadline: sentAt + timeoutMs, macs: new Set(), timedOut: false };
+        let list = byKey.get(p.key);
+        if (!list) byKey.set(p.key, (list = []));
+        list.push(req);
+        unresolved++;
+        timer(timeoutMs, () => {
+          if (req.macs.size > 0) return;
+          req.timedOut = true;
+          const t: TimeoutRecord = { type: 'timeout', iface: link.name, tip: req.tip, seq: req.seq, requestId: req.id, vlan: req.vlan ?? null, timeoutMs };
+          timeouts.push(t);
+          emit(t);
+          unresolved--;
+          maybeDone();
+        });
+      }
+      round++;
+      if (round < count) {
+        timer(intervalMs, sendRound);
+      } else {
+        allSent = true;
+        if (!waitOver) {
+          timer(waitMs, () => {
+            waitOver = true;
+            maybeDone();
+          });
+        }
+        maybeDone();
+      }
+    };
+
+    const summarise = (interrupted: boolean): ProbeSummary => {
+      const macs: Record<string, string[]> = {};
+      for (const [tip, set] of macsByTip) macs[tip] = [...set];
+      const rtts = replies.filter((r) => !r.duplicate).map((r) => r.rttMs);
+      const answered = macsByTip.size;
+      return {
+        type: 'summary',
+        iface: link.name,
+        targets: tips.size,
+        sent,
+        replies: replies.length,
+        answered,
+        unanswered: tips.size - answered,
+        unsolicited: unsolicited.length,
+        malformed,
+        macs,
+        conflicts: Object.keys(macs).filter((t) => macs[t]!.length > 1),
+        rttMs:
+          rtts.length === 0
+            ? null
+            : {
+                min: Math.min(...rtts),
+                avg: Math.round((rtts.reduce((a, b) => a + b, 0) / rtts.length) * 1000) / 1000,
+                max: Math.max(...rtts),
+              },
+        durationMs: Math.round((clock.now() - startedAt) * 1000) / 1000,
+        interrupted,
+      };
+    };
+
+    const onAbort = () => finish(true);
+    const unsubscribe = link.onFrame(onFrame);
+    if (opts.signal?.aborted) {
+      finish(true);
+      return;
+    }
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    if (allSent) {
+      maybeDone();
+      return;
+    }
+    sendRound();
+  });
+}
