@@ -1,0 +1,35 @@
+/**
+ * arpinject library API. Everything the CLI does is available here:
+ *   import { probe } from 'arpinject';
+ *   const r = await probe({ iface: 'bond0', targets: ['10.0.0.2'], sip: '10.0.0.1' });
+ */
+
+// Probing: craft, send, capture, correlate.
+export { probe, planProbe } from './probe/probe.js';
+export type { ProbeOptions, ProbeResult, ResolvedProbe } from './probe/probe.js';
+export { runSession, DEFAULT_TIMEOUT_MS, DEFAULT_INTERVAL_MS } from './probe/session.js';
+export type { SessionOptions, SessionResult, PlannedRequest } from './probe/session.js';
+export type { ProbeRecord, ReplyRecord, TimeoutRecord, UnsolicitedRecord, ProbeSummary } from './probe/records.js';
+export { answers, matchKey, keyOf } from './probe/match.js';
+export { parseExpectation, judge, describeExpectation } from './probe/expect.js';
+export type { Expectation } from './probe/expect.js';
+export { systemClock, FakeClock } from './probe/clock.js';
+export type { Clock, TimerHandle } from './probe/clock.js';
+
+// Links: where frames go and come from.
+export type { Link, Captured, LinkStats } from './link/link.js';
+export { CapLink, ARP_FILTER } from './link/cap-link.js';
+export type { CapLinkOptions } from './link/cap-link.js';
+export { MemoryLink } from './link/memory-link.js';
+export { PcapWriter, PcapFileLink, readPcapFile, parsePcap } from './link/pcap-file.js';
+export { interfaceMac, interfaceIpv4, defaultSenderIp, hasRawPrivilege, preflightInterface } from './link/interfaces.js';
+
+// Labs: network namespaces and scriptable ARP hosts.
+export { startResponder } from './lab/responder.js';
+export type { Claim, Responder, ResponderOptions, AnswerRecord } from './lab/responder.js';
+
+// Wire format, errors, logging seam.
+export * from './wire/index.js';
+export { ArpInjectError, UsageError, EnvironmentError, isArpInjectError } from './errors.js';
+export type { ErrorCode, ErrorKind } from './errors.js';
+export type { Logger } from './log.js';
