@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import yargs, { type CommandModule } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { UsageError } from '../errors.js';
-import { ExitCode } from './exit-codes.js';
+import { exitCodeForError } from './exit-codes.js';
 import { LOG_LEVELS } from './logger.js';
 import { Output } from './output.js';
 import { probeCommand } from './commands/probe.js';
@@ -13,7 +13,6 @@ import { respondCommand } from './commands/respond.js';
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 export async function main(args: string[]): Promise<void> {
-  const json = args.includes('--json');
   await yargs(args)
     .scriptName('arpinject')
     .usage('$0 [probe] --iface IF --tip IP [options]\n\nCraft ARP frames, send them through libpcap, correlate every reply.')
@@ -28,10 +27,10 @@ export async function main(args: string[]): Promise<void> {
     .recommendCommands()
     .exitProcess(false)
     .fail((msg, err) => {
-      // Parse errors (unknown option, missing value) are bad input: exit 2 with a clear message.
-      if (err && !(err instanceof UsageError) && !msg) throw err;
-      new Output({ json }).error(new UsageError('ERR_INVALID_ARGUMENT', msg ?? err?.message ?? 'invalid arguments', { hint: 'see arpinject --help' }));
-      process.exitCode = ExitCode.USAGE;
+      // Parse errors (unknown option, missing value) are bad input: exit 2. Throwing stops yargs
+      // from running the command handler; main's catch prints it once.
+      if (err && !msg) throw err;
+      throw new UsageError('ERR_INVALID_ARGUMENT', msg ?? err?.message ?? 'invalid arguments', { hint: 'see arpinject --help' });
     })
     .help()
     .alias('h', 'help')
@@ -42,5 +41,5 @@ export async function main(args: string[]): Promise<void> {
 
 main(hideBin(process.argv)).catch((err: unknown) => {
   new Output({ json: process.argv.includes('--json'), debug: process.argv.includes('--debug') }).error(err);
-  process.exitCode = ExitCode.INTERNAL;
+  process.exitCode = exitCodeForError(err);
 });

@@ -3,7 +3,7 @@
  * send them on an interface through libpcap, capture and correlate every reply.
  */
 import { CapLink } from '../link/cap-link.js';
-import { defaultSenderIp, interfaceMac } from '../link/interfaces.js';
+import { assertInterfaceName, defaultSenderIp, interfaceMac } from '../link/interfaces.js';
 import type { Link } from '../link/link.js';
 import { PcapWriter } from '../link/pcap-file.js';
 import { type Logger, silentLogger } from '../log.js';
@@ -63,6 +63,7 @@ export interface ResolvedProbe {
 
 /** Validate options and build the frames, without touching the network. */
 export function planProbe(o: ProbeOptions): ResolvedProbe {
+  assertInterfaceName(o.iface);
   if (o.targets.length === 0) throw new UsageError('ERR_INVALID_ARGUMENT', 'no target: give at least one --tip');
   const targets = [...new Set(o.targets.map((t) => checkIp(t, '--tip')))];
   const sha = o.sha !== undefined ? checkMac(o.sha, '--sha') : interfaceMac(o.iface);

@@ -207,9 +207,13 @@ describe('one segment, crafted replies', { skip: skipUnlessRoot }, () => {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
+    let sent = false;
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
-      if (out.includes('"type":"reply"')) child.kill('SIGINT');
+      if (!sent && out.includes('"type":"reply"')) {
+        sent = true; // one Ctrl-C: a second one means "leave now"
+        child.kill('SIGINT');
+      }
     });
     const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
     assert.equal(code, 130);
