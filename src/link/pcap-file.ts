@@ -124,7 +124,7 @@ export function parsePcap(bytes: Uint8Array): PcapReadResult | { error: string }
       truncatedTail = true;
       break;
     }
-    records.push({ bytes: bytes.slice(off + RECORD_LEN, off + RECORD_LEN + incl), time: sec * 1000 + (ns ? frac / 1e6 : frac / 1e3), origLen: orig });
+    records.push({ bytes: new Uint8Array(bytes.subarray(off + RECORD_LEN, off + RECORD_LEN + incl)), time: sec * 1000 + (ns ? frac / 1e6 : frac / 1e3), origLen: orig });
     off += RECORD_LEN + incl;
   }
   return { linkType, nanosecond: ns, records, truncatedTail };
