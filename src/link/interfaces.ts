@@ -97,15 +97,18 @@ export function defaultSenderIp(iface: string, tip: Ipv4): { ip: Ipv4; rule: str
   });
 }
 
-/** Root, or CAP_NET_RAW in the effective set. */
+/**
+ * CAP_NET_RAW in the effective set. uid 0 alone is not enough: root in a container, or under
+ * `setpriv --bounding-set=-net_raw`, has no raw sockets, and a failed cap open() is a crash hazard.
+ */
 export function hasRawPrivilege(): boolean {
-  if (process.getuid?.() === 0) return true;
   try {
     const m = /^CapEff:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'));
-    return m !== null && (BigInt('0x' + m[1]) & (1n << BigInt(CAP_NET_RAW))) !== 0n;
+    if (m) return (BigInt('0x' + m[1]) & (1n << BigInt(CAP_NET_RAW))) !== 0n;
   } catch {
-    return false;
+    // no /proc: fall back to the uid
   }
+  return process.getuid?.() === 0;
 }
 
 /** Everything libpcap needs, checked before cap is touched: a failed cap open() is a crash hazard. */

@@ -280,10 +280,11 @@ describe('exit codes for bad input and a bad environment', { skip: skipUnlessRoo
     }
   });
 
-  test('exit 3: not root and no CAP_NET_RAW (checked before libpcap is touched)', async () => {
+  test('exit 3: no CAP_NET_RAW (checked before libpcap is touched)', async () => {
+    // Root without CAP_NET_RAW/CAP_NET_ADMIN in the bounding set: what a container or a non-root user gets.
     const { execFile } = await import('node:child_process');
     const r = await new Promise<{ code: number; stderr: string }>((resolve) =>
-      execFile('ip', ['netns', 'exec', net, 'setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', process.execPath, CLI, '--iface', 'bond0', '--sip', '10.0.0.1', '--tip', '10.0.0.2'], { encoding: 'utf8' }, (err, _o, stderr) =>
+      execFile('ip', ['netns', 'exec', net, 'setpriv', '--bounding-set=-net_raw,-net_admin', process.execPath, CLI, '--iface', 'bond0', '--sip', '10.0.0.1', '--tip', '10.0.0.2'], { encoding: 'utf8' }, (err, _o, stderr) =>
         resolve({ code: err ? ((err as { code?: number }).code ?? 255) : 0, stderr }),
       ),
     );
