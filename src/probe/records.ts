@@ -1,3 +1,5 @@
+import { type ArpFrame, frameVlan } from '../wire/frame.js';
+
 /**
  * The records a probe produces. Field names are a public contract: they are what `--json` prints
  * (one object per line) and what the library returns. Documented in README.md ("JSON records").
@@ -89,3 +91,56 @@ export interface ProbeSummary {
 }
 
 export type ProbeRecord = ReplyRecord | TimeoutRecord | UnsolicitedRecord;
+
+/** Build a reply record from a decoded reply paired with a request (shared by probe and sweep). */
+export function replyRecord(
+  iface: string,
+  fr: ArpFrame,
+  time: number,
+  req: { tip: string; sentAt: number; seq: number; id: number },
+  state: { late: boolean; duplicate: boolean; multipleMacs: boolean; extraFlags?: string[] },
+): ReplyRecord {
+  const mac = fr.arp.senderMac;
+  const ethSrcMismatch = fr.eth.src !== mac;
+  const flags: string[] = [];
+  if (ethSrcMismatch) flags.push('eth-src-mismatch');
+  if (state.late) flags.push('late');
+  if (state.duplicate) flags.push('duplicate');
+  if (state.multipleMacs) flags.push('multiple-macs');
+  if (state.extraFlags) flags.push(...state.extraFlags);
+  return {
+    type: 'reply',
+    iface,
+    tip: req.tip,
+    mac,
+    ethSrc: fr.eth.src,
+    ethDst: fr.eth.dst,
+    vlan: frameVlan(fr.eth) ?? null,
+    rttMs: Math.round((time - req.sentAt) * 1000) / 1000,
+    seq: req.seq,
+    requestId: req.id,
+    tha: fr.arp.targetMac,
+    tpa: fr.arp.targetIp,
+    time: new Date(time).toISOString(),
+    late: state.late,
+    duplicate: state.duplicate,
+    ethSrcMismatch,
+    flags,
+  };
+}
+
+/** Build an unsolicited record: a reply that answers nothing we sent. */
+export function unsolicitedRecord(iface: string, fr: ArpFrame, time: number): UnsolicitedRecord {
+  return {
+    type: 'unsolicited',
+    iface,
+    ip: fr.arp.senderIp,
+    mac: fr.arp.senderMac,
+    ethSrc: fr.eth.src,
+    ethDst: fr.eth.dst,
+    tha: fr.arp.targetMac,
+    tpa: fr.arp.targetIp,
+    vlan: frameVlan(fr.eth) ?? null,
+    time: new Date(time).toISOString(),
+  };
+}

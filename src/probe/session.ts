@@ -10,7 +10,7 @@ import { ArpOp } from '../wire/codes.js';
 import { type ArpFrame, decodeArpFrame, frameVlan } from '../wire/frame.js';
 import type { Clock, TimerHandle } from './clock.js';
 import { keyOf, matchKey } from './match.js';
-import type { ProbeRecord, ProbeSummary, ReplyRecord, TimeoutRecord, UnsolicitedRecord } from './records.js';
+import { type ProbeRecord, type ProbeSummary, type ReplyRecord, type TimeoutRecord, type UnsolicitedRecord, replyRecord, unsolicitedRecord } from './records.js';
 
 export interface PlannedRequest {
   tip: string;
@@ -148,18 +148,7 @@ export function runSession(opts: SessionOptions): Promise<SessionResult> {
       const key = matchKey(fr)!;
       const cands = byKey.get(key);
       if (!cands || cands.length === 0) {
-        const u: UnsolicitedRecord = {
-          type: 'unsolicited',
-          iface: link.name,
-          ip: fr.arp.senderIp,
-          mac: fr.arp.senderMac,
-          ethSrc: fr.eth.src,
-          ethDst: fr.eth.dst,
-          tha: fr.arp.targetMac,
-          tpa: fr.arp.targetIp,
-          vlan: frameVlan(fr.eth) ?? null,
-          time: new Date(f.time).toISOString(),
-        };
+        const u = unsolicitedRecord(link.name, fr, f.time);
         unsolicited.push(u);
         emit(u);
         return;
@@ -185,31 +174,7 @@ export function runSession(opts: SessionOptions): Promise<SessionResult> {
       let tipMacs = macsByTip.get(req.tip);
       if (!tipMacs) macsByTip.set(req.tip, (tipMacs = new Set()));
       tipMacs.add(mac);
-      const ethSrcMismatch = fr.eth.src !== mac;
-      const flags: string[] = [];
-      if (ethSrcMismatch) flags.push('eth-src-mismatch');
-      if (late) flags.push('late');
-      if (duplicate) flags.push('duplicate');
-      if (tipMacs.size > 1) flags.push('multiple-macs');
-      const r: ReplyRecord = {
-        type: 'reply',
-        iface: link.name,
-        tip: req.tip,
-        mac,
-        ethSrc: fr.eth.src,
-        ethDst: fr.eth.dst,
-        vlan: frameVlan(fr.eth) ?? null,
-        rttMs: Math.round((time - req.sentAt) * 1000) / 1000,
-        seq: req.seq,
-        requestId: req.id,
-        tha: fr.arp.targetMac,
-        tpa: fr.arp.targetIp,
-        time: new Date(time).toISOString(),
-        late,
-        duplicate,
-        ethSrcMismatch,
-        flags,
-      };
+      const r = replyRecord(link.name, fr, time, req, { late, duplicate, multipleMacs: tipMacs.size > 1 });
       replies.push(r);
       emit(r);
       if (firstForRequest && !req.timedOut) {
