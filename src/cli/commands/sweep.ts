@@ -1,0 +1,196 @@
+/** `arpinject sweep`: ask for every address in a range, keep every reply, call out hijacking. */
+import { readFileSync } from 'node:fs';
+import type { Argv, CommandModule } from 'yargs';
+import { type Finding, SEVERITIES, type Severity, severityRank } from '../../detect/findings.js';
+import { EnvironmentError, UsageError } from '../../errors.js';
+import type { ReplyRecord } from '../../probe/records.js';
+import { readBaseline } from '../../sweep/baseline.js';
+import type { SweepProgress } from '../../sweep/engine.js';
+import { SWEEP_DEFAULTS, type SweepSummary, sweep } from '../../sweep/sweep.js';
+import { targetsFromText } from '../../sweep/targets.js';
+import { vendorOf } from '../../sweep/vendor.js';
+import { parseIpv4 } from '../../wire/address.js';
+import { type GlobalArgs, runCommand } from '../context.js';
+import { ExitCode } from '../exit-codes.js';
+
+export interface SweepArgs extends GlobalArgs {
+  iface: string;
+  targets?: string[];
+  file?: string;
+  sip?: string;
+  sha?: string;
+  ethSrc?: string;
+  ethDst?: string;
+  vlan?: number;
+  rate?: number;
+  bandwidth?: number;
+  retries?: number;
+  backoff?: number;
+  timeout?: number;
+  wait?: number;
+  deadline?: number;
+  random?: boolean;
+  seed?: number;
+  canary?: string[];
+  canaries: boolean;
+  maxIpsPerMac?: number;
+  baseline?: string;
+  failOn: string;
+  maxTargets?: number;
+  includeEdges: boolean;
+  pcap?: string;
+  progress?: boolean;
+}
+
+const SEVERITY_LABEL: Record<Severity, string> = { critical: 'CRITICAL', warning: 'WARNING ', info: 'info    ' };
+
+function readTargetsFile(path: string): string[] {
+  try {
+    return targetsFromText(readFileSync(path === '-' ? 0 : path, 'utf8'));
+  } catch (cause) {
+    throw new EnvironmentError('ERR_FILE', `cannot read targets from ${path === '-' ? 'stdin' : path}: ${(cause as Error).message}`, { cause });
+  }
+}
+
+const secs = (ms: number): string => (ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : ms < 120_000 ? `${Math.round(ms / 1000)} s` : `${(ms / 60_000).toFixed(1)} min`);
+
+/** A one-line progress bar on stderr, redrawn at most every 100 ms. TTY only. */
+function progressBar(stream: NodeJS.WriteStream): { update(p: SweepProgress): void; done(): void } {
+  let last = 0;
+  const start = Date.now();
+  return {
+    update(p) {
+      const now = Date.now();
+      if (now - last < 100 && p.firstPassDone < p.total) return;
+      last = now;
+      const width = 30;
+      const filled = Math.round((p.firstPassDone / Math.max(1, p.total)) * width);
+      stream.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${p.firstPassDone}/${p.total} asked, ${p.sent} sent, ${p.answered} answered, ${secs(now - start)}  `);
+    },
+    done() {
+      stream.write('\r\x1b[K');
+    },
+  };
+}
+
+export function formatResponders(replies: ReplyRecord[]): string[] {
+  const first = new Map<string, ReplyRecord>();
+  const flags = new Map<string, Set<string>>();
+  for (const r of replies) {
+    const k = `${r.tip} ${r.mac}`;
+    if (!first.has(k)) first.set(k, r);
+    if (!flags.has(k)) flags.set(k, new Set());
+    for (const f of r.flags) flags.get(k)!.add(f);
+    if (r.ethSrcMismatch) flags.get(k)!.add(`eth-src ${r.ethSrc}`);
+  }
+  const rows = [...first.values()].sort((a, b) => parseIpv4(a.tip)! - parseIpv4(b.tip)! || a.mac.localeCompare(b.mac));
+  const lines = [`${'IP'.padEnd(16)}${'MAC'.padEnd(19)}${'RTT ms'.padStart(9)}  ${'vendor'.padEnd(28)} flags`];
+  for (const r of rows) {
+    const f = [...flags.get(`${r.tip} ${r.mac}`)!].filter((x) => x !== 'eth-src-mismatch');
+    lines.push(`${r.tip.padEnd(16)}${r.mac.padEnd(19)}${r.rttMs.toFixed(1).padStart(9)}  ${(vendorOf(r.mac) ?? '').slice(0, 28).padEnd(28)} ${f.join(', ')}`.trimEnd());
+  }
+  return lines;
+}
+
+export const formatFinding = (f: Finding): string => `${SEVERITY_LABEL[f.severity]} ${f.kind.padEnd(17)} ${f.message}`;
+
+export function formatSweepSummary(s: SweepSummary): string {
+  return (
+    `--- ${s.iface}: ${s.targets} targets (+${s.canaries} canaries), ${s.sent} sent at ${Math.round(s.ratePps)} pps, ${s.replies} replies, ` +
+    `${s.answered} answered, ${s.unanswered} unanswered, ${s.responders} responder MAC(s), ${s.findings} finding(s)` +
+    `${s.unsolicited ? `, ${s.unsolicited} unsolicited` : ''}${s.malformed ? `, ${s.malformed} malformed dropped` : ''}, ${secs(s.durationMs)}` +
+    `${s.interrupted ? ', INTERRUPTED' : ''}${s.deadlineReached ? ', DEADLINE REACHED' : ''} ---`
+  );
+}
+
+export const sweepCommand: CommandModule<GlobalArgs, SweepArgs> = {
+  command: 'sweep [targets..]',
+  describe: 'ask for every address in a range, keep every reply, and call out hijacking',
+  builder: (y) =>
+    y
+      .positional('targets', { type: 'string', array: true, describe: 'CIDR (10.0.0.0/24), range (10.0.0.10-10.0.0.99 or 10.0.0.10-99) or IP' })
+      .option('iface', { alias: 'i', type: 'string', demandOption: 'give the interface to sweep on: --iface IF', describe: 'interface to send on and capture from' })
+      .option('file', { alias: 'f', type: 'string', describe: 'read targets from a file (- for stdin), one or more per line, # comments' })
+      .option('sip', { type: 'string', describe: "sender IP (default: the interface's address, else the kernel's source for the route)" })
+      .option('sha', { type: 'string', describe: "sender MAC (default: the interface's MAC)" })
+      .option('eth-src', { type: 'string', describe: 'Ethernet source (default: the sender MAC)' })
+      .option('eth-dst', { type: 'string', describe: 'Ethernet destination (default broadcast)' })
+      .option('vlan', { type: 'number', describe: '802.1Q-tag the requests with this VLAN id' })
+      .option('rate', { type: 'number', describe: `requests per second (default ${SWEEP_DEFAULTS.ratePps}; 0 = as fast as possible)` })
+      .option('bandwidth', { type: 'number', describe: 'bits per second on the wire (64 bytes per request, as arp-scan); the slower of --rate and --bandwidth wins' })
+      .option('retries', { type: 'number', describe: `extra attempts for unanswered targets (default ${SWEEP_DEFAULTS.retries})` })
+      .option('backoff', { type: 'number', describe: `timeout multiplier per attempt (default ${SWEEP_DEFAULTS.backoff})` })
+      .option('timeout', { type: 'number', describe: `ms a target waits for an answer before it is asked again (default ${SWEEP_DEFAULTS.timeoutMs}: covers proxy_delay)` })
+      .option('wait', { type: 'number', describe: `ms to keep listening after the last request (default ${SWEEP_DEFAULTS.waitMs})` })
+      .option('deadline', { type: 'number', describe: 'stop the whole sweep after this many ms' })
+      .option('random', { type: 'boolean', describe: 'ask in random order' })
+      .option('seed', { type: 'number', describe: 'seed for --random (repeatable order)' })
+      .option('canary', { type: 'string', array: true, describe: 'extra canary IP that no host may answer for (repeatable)' })
+      .option('canaries', { type: 'boolean', default: true, describe: 'ask the default canaries (one address per RFC 5737 range not swept); --no-canaries to skip' })
+      .option('max-ips-per-mac', { type: 'number', describe: 'a MAC answering for more IPs than this is a finding (default 32)' })
+      .option('baseline', { type: 'string', describe: 'expected "IP MAC" per line (arp-scan output works): flags unexpected MACs, missing and new hosts' })
+      .option('fail-on', { type: 'string', default: 'warning', choices: [...SEVERITIES, 'none'], describe: 'exit 1 when a finding at or above this severity exists' })
+      .option('max-targets', { type: 'number', describe: 'raise the target limit (default 65536)' })
+      .option('include-edges', { type: 'boolean', default: false, describe: 'also ask for network and broadcast addresses of CIDR blocks' })
+      .option('pcap', { type: 'string', describe: 'write every frame sent and received to this pcap file' })
+      .option('progress', { type: 'boolean', describe: 'progress bar on stderr (default: when stderr is a TTY and not --json)' }) as unknown as Argv<SweepArgs>,
+  handler: (argv) =>
+    runCommand(argv, async ({ out, log, signal }) => {
+      const targets = [...(argv.targets ?? []).map(String), ...(argv.file !== undefined ? readTargetsFile(argv.file) : [])];
+      if (targets.length === 0) throw new UsageError('ERR_INVALID_ARGUMENT', 'no targets: give CIDR blocks, ranges or IPs, or --file FILE');
+      const baseline = argv.baseline !== undefined ? readBaseline(argv.baseline) : undefined;
+      const showProgress = argv.progress ?? (process.stderr.isTTY === true && !out.json);
+      const bar = showProgress ? progressBar(process.stderr) : undefined;
+      const result = await sweep({
+        iface: argv.iface,
+        targets,
+        includeEdges: argv.includeEdges,
+        ...(argv.maxTargets !== undefined ? { maxTargets: argv.maxTargets } : {}),
+        ...(argv.sip !== undefined ? { sip: String(argv.sip) } : {}),
+        ...(argv.sha !== undefined ? { sha: argv.sha } : {}),
+        ...(argv.ethSrc !== undefined ? { ethSrc: argv.ethSrc } : {}),
+        ...(argv.ethDst !== undefined ? { ethDst: argv.ethDst } : {}),
+        ...(argv.vlan !== undefined ? { vlan: argv.vlan } : {}),
+        ...(argv.rate !== undefined ? { ratePps: argv.rate } : {}),
+        ...(argv.bandwidth !== undefined ? { bandwidth: argv.bandwidth } : {}),
+        ...(argv.retries !== undefined ? { retries: argv.retries } : {}),
+        ...(argv.backoff !== undefined ? { backoff: argv.backoff } : {}),
+        ...(argv.timeout !== undefined ? { timeoutMs: argv.timeout } : {}),
+        ...(argv.wait !== undefined ? { waitMs: argv.wait } : {}),
+        ...(argv.deadline !== undefined ? { deadlineMs: argv.deadline } : {}),
+        ...(argv.random ? { random: true } : {}),
+        ...(argv.seed !== undefined ? { seed: argv.seed } : {}),
+        canaries: argv.canaries ? (argv.canary ?? []).map(String) : false,
+        ...(argv.maxIpsPerMac !== undefined ? { maxIpsPerMac: argv.maxIpsPerMac } : {}),
+        ...(baseline ? { baseline } : {}),
+        ...(argv.pcap !== undefined ? { pcap: argv.pcap } : {}),
+        ...(out.json ? { onReply: (r: ReplyRecord) => out.record(r), onUnsolicited: (u) => out.record(u) } : {}),
+        ...(bar ? { onProgress: (p: SweepProgress) => bar.update(p) } : {}),
+        onStart: (p) =>
+          out.note(
+            `sweeping ${p.targets} target(s)${p.canaries.length ? ` + ${p.canaries.length} canaries (${p.canaries.join(', ')})` : ''} on ${argv.iface} ` +
+              `as ${p.sip} ${p.sha}, ${p.ratePps > 0 ? `${Math.round(p.ratePps)} pps` : 'unpaced'}, ${p.retries} retries: about ${secs(p.estimateMs)} when few answer`,
+          ),
+        signal,
+        logger: log,
+      });
+      bar?.done();
+      const failOn = argv.failOn as Severity | 'none';
+      const failing = failOn === 'none' ? [] : result.findings.filter((f) => severityRank(f.severity) >= severityRank(failOn));
+      if (out.json) {
+        for (const f of result.findings) out.record(f);
+        out.record({ ...result.summary, failOn, ok: failing.length === 0 });
+      } else {
+        const rows = formatResponders(result.replies);
+        if (rows.length > 1) for (const l of rows) out.line(l);
+        else out.line('no replies');
+        if (result.findings.length) {
+          out.line('');
+          out.line('FINDINGS (worst first)');
+          for (const f of result.findings) out.line(formatFinding(f));
+        }
+        out.line(formatSweepSummary(result.summary));
+      }
+      return failing.length === 0 ? ExitCode.OK : ExitCode.NOT_MET;
+    }),
+};

@@ -1,0 +1,185 @@
+/**
+ * The verdict of a sweep: pure rules over the replies (and an optional baseline). Every finding has a
+ * kind, a severity and its evidence. No I/O, no clock.
+ *
+ * kinds:
+ *  canary-answered  critical  a MAC answered for an address nothing legitimate uses (RFC 5737 canaries or
+ *                             --canary): a proxy ARP host routing it via another interface (GRNET case B)
+ *  many-ips         warning   one MAC answers for more IPs than --max-ips-per-mac; critical when the same
+ *                             MAC also answered a canary or claims IPs that other MACs also answer
+ *  ip-conflict      warning   one IP answered by more than one MAC (conflict or spoofing); critical when
+ *                             one of the MACs is a hijacker (canary or many-ips)
+ *  eth-src-mismatch warning   Ethernet source differs from the ARP sender MAC
+ *  unexpected-mac   critical  baseline: the IP is answered by a MAC other than the expected one
+ *  missing-host     warning   baseline: an expected IP did not answer
+ *  new-host         info      baseline: an IP answered that the baseline does not list
+ *  unsolicited      info      replies that answer no request we sent (counted per MAC)
+ */
+import type { ReplyRecord, UnsolicitedRecord } from '../probe/records.js';
+
+export type Severity = 'info' | 'warning' | 'critical';
+export const SEVERITIES: Severity[] = ['info', 'warning', 'critical'];
+export const severityRank = (s: Severity): number => SEVERITIES.indexOf(s);
+
+export type FindingKind =
+  | 'canary-answered'
+  | 'many-ips'
+  | 'ip-conflict'
+  | 'eth-src-mismatch'
+  | 'unexpected-mac'
+  | 'missing-host'
+  | 'new-host'
+  | 'unsolicited';
+
+export interface Finding {
+  type: 'finding';
+  kind: FindingKind;
+  severity: Severity;
+  /** The MAC the finding is about (null when it is about an IP only). */
+  mac: string | null;
+  ips: string[];
+  message: string;
+  /** Kind-specific evidence (MACs, counts, expected values). */
+  evidence: Record<string, unknown>;
+}
+
+export interface DetectInput {
+  replies: ReplyRecord[];
+  unsolicited?: UnsolicitedRecord[];
+  /** Canary IPs that were asked. */
+  canaries?: string[];
+  /** Expected IP -> MAC. */
+  baseline?: Map<string, string>;
+  /** IPs swept (for missing-host); only needed with a baseline. */
+  swept?: (ip: string) => boolean;
+  /** Threshold for many-ips (default 32). */
+  maxIpsPerMac?: number;
+}
+
+export const DEFAULT_MAX_IPS_PER_MAC = 32;
+const LIST_LIMIT = 50;
+
+const sample = (ips: string[]): string => (ips.length <= 8 ? ips.join(', ') : `${ips.slice(0, 8).join(', ')} and ${ips.length - 8} more`);
+
+export function detect(input: DetectInput): Finding[] {
+  const threshold = input.maxIpsPerMac ?? DEFAULT_MAX_IPS_PER_MAC;
+  const canarySet = new Set(input.canaries ?? []);
+  const ipsByMac = new Map<string, Set<string>>();
+  const macsByIp = new Map<string, Set<string>>();
+  const mismatch = new Map<string, { ethSrcs: Set<string>; ips: Set<string> }>();
+  for (const r of input.replies) {
+    if (!ipsByMac.has(r.mac)) ipsByMac.set(r.mac, new Set());
+    ipsByMac.get(r.mac)!.add(r.tip);
+    if (!canarySet.has(r.tip)) {
+      if (!macsByIp.has(r.tip)) macsByIp.set(r.tip, new Set());
+      macsByIp.get(r.tip)!.add(r.mac);
+    }
+    if (r.ethSrcMismatch) {
+      if (!mismatch.has(r.mac)) mismatch.set(r.mac, { ethSrcs: new Set(), ips: new Set() });
+      mismatch.get(r.mac)!.ethSrcs.add(r.ethSrc);
+      mismatch.get(r.mac)!.ips.add(r.tip);
+    }
+  }
+  const findings: Finding[] = [];
+  const hijackers = new Set<string>();
+
+  for (const [mac, ips] of ipsByMac) {
+    const canaryIps = [...ips].filter((ip) => canarySet.has(ip));
+    if (canaryIps.length === 0) continue;
+    hijackers.add(mac);
+    findings.push({
+      type: 'finding',
+      kind: 'canary-answered',
+      severity: 'critical',
+      mac,
+      ips: canaryIps,
+      message: `${mac} answers for ${sample(canaryIps)}, which no host on this segment can own: a proxy ARP host that routes these addresses via another interface is hijacking the segment`,
+      evidence: { canaries: canaryIps, ipsClaimed: [...ips].filter((ip) => !canarySet.has(ip)).length },
+    });
+  }
+
+  for (const [mac, ipsAll] of ipsByMac) {
+    const ips = [...ipsAll].filter((ip) => !canarySet.has(ip));
+    if (ips.length <= threshold) continue;
+    const shared = ips.filter((ip) => (macsByIp.get(ip)?.size ?? 0) > 1);
+    const critical = hijackers.has(mac) || shared.length > 0;
+    if (critical) hijackers.add(mac);
+    findings.push({
+      type: 'finding',
+      kind: 'many-ips',
+      severity: critical ? 'critical' : 'warning',
+      mac,
+      ips: ips.slice(0, LIST_LIMIT),
+      message:
+        `${mac} answers for ${ips.length} IPs (threshold ${threshold})` +
+        (shared.length ? `, ${shared.length} of them also answered by another MAC` : '') +
+        (critical ? ': hijacking' : ': a proxy ARP host; expected if these are its guests'),
+      evidence: { count: ips.length, threshold, sharedWithOtherMacs: shared.length },
+    });
+  }
+
+  for (const [ip, set] of macsByIp) {
+    if (set.size < 2) continue;
+    const list = [...set];
+    const hij = list.filter((m) => hijackers.has(m));
+    findings.push({
+      type: 'finding',
+      kind: 'ip-conflict',
+      severity: hij.length ? 'critical' : 'warning',
+      mac: hij[0] ?? null,
+      ips: [ip],
+      message: `${ip} is answered by ${list.length} MACs: ${list.join(', ')}` + (hij.length ? ` (${hij.join(', ')} is hijacking)` : ' (address conflict or spoofing)'),
+      evidence: { macs: list },
+    });
+  }
+
+  for (const [mac, m] of mismatch) {
+    const ips = [...m.ips];
+    findings.push({
+      type: 'finding',
+      kind: 'eth-src-mismatch',
+      severity: 'warning',
+      mac,
+      ips,
+      message: `replies claiming ${mac} for ${sample(ips)} come from Ethernet source ${[...m.ethSrcs].join(', ')}`,
+      evidence: { ethSrcs: [...m.ethSrcs] },
+    });
+  }
+
+  if (input.baseline) {
+    for (const [ip, expected] of input.baseline) {
+      const got = macsByIp.get(ip);
+      if (!got) {
+        if (!input.swept || input.swept(ip))
+          findings.push({ type: 'finding', kind: 'missing-host', severity: 'warning', mac: expected, ips: [ip], message: `${ip} (${expected} in the baseline) did not answer`, evidence: { expected } });
+        continue;
+      }
+      const others = [...got].filter((m) => m !== expected);
+      if (others.length)
+        findings.push({
+          type: 'finding',
+          kind: 'unexpected-mac',
+          severity: 'critical',
+          mac: others[0]!,
+          ips: [ip],
+          message: `${ip} is answered by ${others.join(', ')}; the baseline expects ${expected}`,
+          evidence: { expected, got: [...got] },
+        });
+    }
+    for (const [ip, set] of macsByIp)
+      if (!input.baseline.has(ip))
+        findings.push({ type: 'finding', kind: 'new-host', severity: 'info', mac: [...set][0]!, ips: [ip], message: `${ip} (${[...set].join(', ')}) is not in the baseline`, evidence: { macs: [...set] } });
+  }
+
+  const unsolicitedByMac = new Map<string, Set<string>>();
+  for (const u of input.unsolicited ?? []) {
+    if (!unsolicitedByMac.has(u.mac)) unsolicitedByMac.set(u.mac, new Set());
+    unsolicitedByMac.get(u.mac)!.add(u.ip);
+  }
+  for (const [mac, ips] of unsolicitedByMac)
+    findings.push({ type: 'finding', kind: 'unsolicited', severity: 'info', mac, ips: [...ips].slice(0, LIST_LIMIT), message: `${mac} sent replies nobody asked for, claiming ${sample([...ips])}`, evidence: { count: ips.size } });
+
+  // Worst first, then by kind order above, then by MAC.
+  const kindOrder: FindingKind[] = ['canary-answered', 'many-ips', 'ip-conflict', 'unexpected-mac', 'eth-src-mismatch', 'missing-host', 'new-host', 'unsolicited'];
+  return findings.sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || kindOrder.indexOf(a.kind) - kindOrder.indexOf(b.kind) || String(a.mac).localeCompare(String(b.mac)));
+}

@@ -1,0 +1,265 @@
+/**
+ * The sweep scheduler: many targets, paced by a token bucket (pps), retried with backoff per target
+ * (arp-scan's model: a target's next attempt waits for its own timeout, timeout x backoff each time),
+ * canaries first, a listening window after the last send, an overall deadline. Correlation is O(1)
+ * per frame (Map from IPv4 to target index); per-target state lives in typed arrays.
+ * No timers per target: retry queues are FIFOs per attempt number, ordered by due time by construction.
+ */
+import type { Captured, Link } from '../link/link.js';
+import { type Logger, silentLogger } from '../log.js';
+import type { Clock, TimerHandle } from '../probe/clock.js';
+import { type ReplyRecord, type UnsolicitedRecord, replyRecord, unsolicitedRecord } from '../probe/records.js';
+import { formatIpv4, parseIpv4 } from '../wire/address.js';
+import { ArpOp } from '../wire/codes.js';
+import { decodeArpFrame, frameVlan } from '../wire/frame.js';
+
+export interface SweepProgress {
+  sent: number;
+  /** Targets + canaries. */
+  total: number;
+  answered: number;
+  /** First-attempt sends done. */
+  firstPassDone: number;
+}
+
+export interface EngineOptions {
+  link: Link;
+  clock: Clock;
+  /** Target IPs (uint32), in send order. */
+  targets: Uint32Array;
+  /** Canary IPs (uint32): sent before the targets, so a proxy's queue limit cannot hide them. */
+  canaries?: number[];
+  /** Builds the request for one IP (frames are built on demand: no per-target buffers kept). */
+  buildFrame: (ip: number) => Uint8Array;
+  /** VLAN id the requests carry (replies must match), or undefined. */
+  vlan?: number;
+  /** Sends per second (token bucket); 0 = as fast as possible. */
+  ratePps: number;
+  /** Extra attempts for unanswered targets. */
+  retries: number;
+  /** First attempt's timeout; attempt k waits timeoutMs * backoff^(k-1). */
+  timeoutMs: number;
+  backoff: number;
+  /** Keep listening this long after the last send. */
+  waitMs: number;
+  /** Stop everything this long after the start. */
+  deadlineMs?: number;
+  onReply?: (r: ReplyRecord) => void;
+  onUnsolicited?: (r: UnsolicitedRecord) => void;
+  onWire?: (dir: 'in' | 'out', bytes: Uint8Array, time: number) => void;
+  onProgress?: (p: SweepProgress) => void;
+  signal?: AbortSignal;
+  logger?: Logger;
+}
+
+export interface EngineResult {
+  replies: ReplyRecord[];
+  unsolicited: UnsolicitedRecord[];
+  sent: number;
+  /** Targets (not canaries) answered at least once. */
+  answered: number;
+  canariesAnswered: number;
+  malformed: number;
+  durationMs: number;
+  interrupted: boolean;
+  deadlineReached: boolean;
+}
+
+/** At most this many sends per timer tick, so capture callbacks get the loop in between. */
+const MAX_BATCH = 256;
+
+export function runSweepEngine(o: EngineOptions): Promise<EngineResult> {
+  const { link, clock } = o;
+  const log = o.logger ?? silentLogger;
+  const canaries = o.canaries ?? [];
+  const nCanary = canaries.length;
+  const n = nCanary + o.targets.length;
+  const ipOf = (i: number): number => (i < nCanary ? canaries[i]! : o.targets[i - nCanary]!);
+  const index = new Map<number, number>();
+  for (let i = 0; i < n; i++) if (!index.has(ipOf(i))) index.set(ipOf(i), i);
+
+  const attempts = new Uint8Array(n);
+  const lastSent = new Float64Array(n);
+  const macs = new Map<number, string[]>(); // only answered targets
+  const maxAttempts = 1 + o.retries;
+  const timeoutFor = (attempt: number) => o.timeoutMs * Math.pow(o.backoff, attempt - 1);
+  // retryQ[k]: targets whose attempt k (1-based) was sent, FIFO by due time = sentAt + timeoutFor(k).
+  const retryQ: number[][] = Array.from({ length: maxAttempts + 1 }, () => []);
+  const retryHead = new Array<number>(maxAttempts + 1).fill(0);
+
+  const replies: ReplyRecord[] = [];
+  const unsolicited: UnsolicitedRecord[] = [];
+  let next = 0;
+  let sent = 0;
+  let answeredTargets = 0;
+  let answeredCanaries = 0;
+  let malformed = 0;
+  let lastSendAt = 0;
+  let resolveBy = 0;
+  let tokens = 1;
+  const start = clock.now();
+  let lastTick = start;
+  const rate = o.ratePps > 0 ? o.ratePps : Infinity;
+
+  return new Promise<EngineResult>((resolve, reject) => {
+    let finished = false;
+    let tickTimer: TimerHandle | undefined;
+    let endTimer: TimerHandle | undefined;
+    let deadlineTimer: TimerHandle | undefined;
+
+    const stopTimers = () => {
+      for (const t of [tickTimer, endTimer, deadlineTimer]) if (t) clock.clearTimer(t);
+    };
+    const finish = (interrupted: boolean, deadlineReached = false) => {
+      if (finished) return;
+      finished = true;
+      stopTimers();
+      unsubscribe();
+      o.signal?.removeEventListener('abort', onAbort);
+      o.onProgress?.(progress());
+      resolve({
+        replies,
+        unsolicited,
+        sent,
+        answered: answeredTargets,
+        canariesAnswered: answeredCanaries,
+        malformed,
+        durationMs: Math.round((clock.now() - start) * 1000) / 1000,
+        interrupted,
+        deadlineReached,
+      });
+    };
+    const progress = (): SweepProgress => ({ sent, total: n, answered: answeredTargets + answeredCanaries, firstPassDone: next });
+
+    const onFrame = (f: Captured) => {
+      o.onWire?.('in', f.bytes, f.time);
+      const d = decodeArpFrame(f.bytes);
+      if (!d.ok) {
+        malformed++;
+        return;
+      }
+      const fr = d.value;
+      if (fr.arp.op !== ArpOp.Reply) return;
+      const i = frameVlan(fr.eth) === o.vlan ? index.get(parseIpv4(fr.arp.senderIp)!) : undefined;
+      if (i === undefined || attempts[i] === 0) {
+        const u = unsolicitedRecord(link.name, fr, f.time);
+        unsolicited.push(u);
+        o.onUnsolicited?.(u);
+        return;
+      }
+      const mac = fr.arp.senderMac;
+      let list = macs.get(i);
+      const first = list === undefined;
+      if (!list) macs.set(i, (list = []));
+      const duplicate = list.includes(mac);
+      if (!duplicate) list.push(mac);
+      if (first) {
+        if (i < nCanary) answeredCanaries++;
+        else answeredTargets++;
+      }
+      const attempt = attempts[i]!;
+      const r = replyRecord(
+        link.name,
+        fr,
+        f.time,
+        { tip: formatIpv4(ipOf(i)), sentAt: lastSent[i]!, seq: attempt, id: i + 1 },
+        { late: f.time > lastSent[i]! + timeoutFor(attempt), duplicate, multipleMacs: list.length > 1, ...(i < nCanary ? { extraFlags: ['canary'] } : {}) },
+      );
+      replies.push(r);
+      o.onReply?.(r);
+      if (answeredTargets + answeredCanaries === n && next === n) scheduleEnd();
+    };
+
+    const sendOne = (i: number): boolean => {
+      const frame = o.buildFrame(ipOf(i));
+      let t: number;
+      try {
+        t = link.send(frame);
+      } catch (err) {
+        if (!finished) {
+          finished = true;
+          stopTimers();
+          unsubscribe();
+          reject(err);
+        }
+        return false;
+      }
+      o.onWire?.('out', frame, t);
+      sent++;
+      const a = ++attempts[i]!;
+      lastSent[i] = t;
+      lastSendAt = t;
+      resolveBy = Math.max(resolveBy, t + timeoutFor(a));
+      if (a < maxAttempts) retryQ[a]!.push(i);
+      return true;
+    };
+
+    /** The retry queue whose head is due first (and its due time), skipping answered heads. */
+    const dueRetry = (): { k: number; due: number } | undefined => {
+      let best: { k: number; due: number } | undefined;
+      for (let k = 1; k < maxAttempts; k++) {
+        const q = retryQ[k]!;
+        while (retryHead[k]! < q.length && macs.has(q[retryHead[k]!]!)) retryHead[k]!++;
+        if (retryHead[k]! >= q.length) {
+          if (q.length > 4096) {
+            q.length = 0; // drained: release memory
+            retryHead[k] = 0;
+          }
+          continue;
+        }
+        const i = q[retryHead[k]!]!;
+        const due = lastSent[i]! + timeoutFor(k);
+        if (!best || due < best.due) best = { k, due };
+      }
+      return best;
+    };
+
+    const tick = () => {
+      tickTimer = undefined;
+      if (finished) return;
+      const now = clock.now();
+      tokens = Math.min(Math.max(1, rate * 0.005), tokens + ((now - lastTick) * rate) / 1000);
+      lastTick = now;
+      let batch = 0;
+      while (tokens >= 1 && batch < MAX_BATCH && !finished) {
+        const r = dueRetry();
+        let i: number | undefined;
+        if (r && r.due <= now) i = retryQ[r.k]![retryHead[r.k]!++];
+        else if (next < n) i = next++;
+        else break;
+        if (i === undefined) break;
+        if (!sendOne(i)) return;
+        tokens -= 1;
+        batch++;
+      }
+      if (finished) return;
+      o.onProgress?.(progress());
+      const r = dueRetry();
+      if (next < n || (r && r.due <= clock.now())) {
+        const wait = tokens >= 1 ? 0 : ((1 - tokens) * 1000) / rate;
+        tickTimer = clock.setTimer(Math.min(wait, 1000), tick);
+      } else if (r) {
+        tickTimer = clock.setTimer(r.due - clock.now(), tick);
+      } else {
+        scheduleEnd();
+      }
+    };
+
+    /** Nothing left to send: end when the last timeout and the listening window have passed. */
+    const scheduleEnd = () => {
+      if (endTimer || finished) return;
+      const allAnswered = answeredTargets + answeredCanaries === n;
+      const endAt = Math.max(allAnswered ? lastSendAt : resolveBy, lastSendAt + o.waitMs);
+      endTimer = clock.setTimer(Math.max(0, endAt - clock.now()), () => finish(false));
+    };
+
+    const onAbort = () => finish(true);
+    const unsubscribe = link.onFrame(onFrame);
+    if (o.signal?.aborted) return finish(true);
+    o.signal?.addEventListener('abort', onAbort, { once: true });
+    if (o.deadlineMs !== undefined) deadlineTimer = clock.setTimer(o.deadlineMs, () => finish(false, true));
+    log.debug({ targets: o.targets.length, canaries: nCanary, rate: o.ratePps, retries: o.retries }, 'sweep start');
+    if (n === 0) return scheduleEnd();
+    tick();
+  });
+}

@@ -1,0 +1,225 @@
+/**
+ * sweep(): ask for every address in a range, keep every reply, and say who is hijacking.
+ * Defaults are chosen against the kernel's proxy ARP behaviour (kernel-arp-model.md §4): proxied
+ * replies come after U(0, proxy_delay = 0.8 s) and a device queues at most ~65 of them, so
+ *  - canaries are asked first (a full queue cannot hide them),
+ *  - the per-attempt timeout (1 s) covers proxy_delay,
+ *  - unanswered targets are asked again (2 retries, backoff 1.5): a queue that overflowed in one
+ *    pass drains before the next, so a rogue proxy's claims are seen in full on a /24.
+ */
+import { CapLink } from '../link/cap-link.js';
+import { defaultSenderIp, interfaceMac, assertInterfaceName } from '../link/interfaces.js';
+import type { Link } from '../link/link.js';
+import { PcapWriter } from '../link/pcap-file.js';
+import { type Logger, silentLogger } from '../log.js';
+import { type Clock, systemClock } from '../probe/clock.js';
+import { checkInt, checkIp, checkMac } from '../probe/options.js';
+import type { ReplyRecord, UnsolicitedRecord } from '../probe/records.js';
+import { UsageError } from '../errors.js';
+import { BROADCAST_MAC, ZERO_MAC, formatIpv4, parseIpv4 } from '../wire/address.js';
+import { ArpOp } from '../wire/codes.js';
+import { encodeArpFrame } from '../wire/frame.js';
+import { DEFAULT_MAX_IPS_PER_MAC, type Finding, type Severity, detect, severityRank } from '../detect/findings.js';
+import { type SweepProgress, runSweepEngine } from './engine.js';
+import { defaultCanaries, expandTargets, mulberry32, shuffle } from './targets.js';
+
+export const SWEEP_DEFAULTS = {
+  ratePps: 500,
+  retries: 2,
+  backoff: 1.5,
+  timeoutMs: 1000,
+  waitMs: 1000,
+} as const;
+
+export interface SweepOptions {
+  iface: string;
+  /** CIDR blocks, ranges, IPs. */
+  targets: string[];
+  maxTargets?: number;
+  includeEdges?: boolean;
+  sip?: string;
+  sha?: string;
+  ethSrc?: string;
+  ethDst?: string;
+  vlan?: number;
+  /** Sends per second (default 500, like arp-scan). */
+  ratePps?: number;
+  /** Bits per second on the wire (arp-scan's formula: 64 bytes per request); the slower of rate and bandwidth wins. */
+  bandwidth?: number;
+  retries?: number;
+  backoff?: number;
+  timeoutMs?: number;
+  waitMs?: number;
+  deadlineMs?: number;
+  random?: boolean;
+  seed?: number;
+  /** Extra canaries; `canaries: false` disables them (default: one per documentation range not swept). */
+  canaries?: string[] | false;
+  maxIpsPerMac?: number;
+  baseline?: Map<string, string>;
+  pcap?: string;
+  onReply?: (r: ReplyRecord) => void;
+  onUnsolicited?: (r: UnsolicitedRecord) => void;
+  onProgress?: (p: SweepProgress) => void;
+  /** Called once before sending, with the plan (for a time estimate). */
+  onStart?: (plan: SweepPlanInfo) => void;
+  signal?: AbortSignal;
+  logger?: Logger;
+  link?: Link;
+  clock?: Clock;
+}
+
+export interface SweepPlanInfo {
+  targets: number;
+  canaries: string[];
+  ratePps: number;
+  retries: number;
+  timeoutMs: number;
+  waitMs: number;
+  sip: string;
+  sha: string;
+  /** Lower bound of the run time when nobody answers: n/rate for each pass plus timeouts, plus the window. */
+  estimateMs: number;
+}
+
+export interface SweepSummary {
+  type: 'summary';
+  iface: string;
+  targets: number;
+  canaries: number;
+  sent: number;
+  replies: number;
+  answered: number;
+  unanswered: number;
+  canariesAnswered: number;
+  unsolicited: number;
+  malformed: number;
+  /** Distinct MACs that answered. */
+  responders: number;
+  findings: number;
+  /** The worst severity found, or null. */
+  worst: Severity | null;
+  durationMs: number;
+  ratePps: number;
+  interrupted: boolean;
+  deadlineReached: boolean;
+}
+
+export interface SweepResult {
+  replies: ReplyRecord[];
+  unsolicited: UnsolicitedRecord[];
+  findings: Finding[];
+  summary: SweepSummary;
+  plan: SweepPlanInfo;
+}
+
+/** Frame interval from a bandwidth, as arp-scan computes it (64 bytes of wire per request). */
+export const ppsForBandwidth = (bitsPerSecond: number): number => bitsPerSecond / (64 * 8);
+
+export async function sweep(o: SweepOptions): Promise<SweepResult> {
+  const log = o.logger ?? silentLogger;
+  assertInterfaceName(o.iface);
+  const maxTargets = o.maxTargets !== undefined ? checkInt(o.maxTargets, '--max-targets', 1, 2 ** 24) : undefined;
+  const targets = expandTargets(o.targets, { includeEdges: o.includeEdges === true, ...(maxTargets !== undefined ? { maxTargets } : {}) });
+  if (o.random) shuffle(targets, mulberry32(o.seed !== undefined ? checkInt(o.seed, '--seed', 0, 2 ** 32 - 1) : Date.now() >>> 0));
+  const canaryList = o.canaries === false ? [] : [...defaultCanaries(targets), ...(o.canaries ?? []).map((c) => checkIp(c, '--canary'))];
+  const canaries = [...new Set(canaryList)].filter((c) => !targets.includes(parseIpv4(c)!));
+  let ratePps = o.ratePps !== undefined ? checkInt(o.ratePps, '--rate', 0, 10_000_000) : SWEEP_DEFAULTS.ratePps;
+  if (o.bandwidth !== undefined) {
+    const bw = ppsForBandwidth(checkInt(o.bandwidth, '--bandwidth', 512, 100_000_000_000));
+    ratePps = o.ratePps !== undefined && ratePps > 0 ? Math.min(ratePps, bw) : bw;
+  }
+  const retries = o.retries !== undefined ? checkInt(o.retries, '--retries', 0, 20) : SWEEP_DEFAULTS.retries;
+  const backoff = o.backoff ?? SWEEP_DEFAULTS.backoff;
+  if (!(backoff >= 1 && backoff <= 10)) throw new UsageError('ERR_INVALID_NUMBER', `--backoff: "${backoff}" must be a number from 1 to 10`);
+  const timeoutMs = o.timeoutMs !== undefined ? checkInt(o.timeoutMs, '--timeout', 1, 3_600_000) : SWEEP_DEFAULTS.timeoutMs;
+  const waitMs = o.waitMs !== undefined ? checkInt(o.waitMs, '--wait', 0, 86_400_000) : SWEEP_DEFAULTS.waitMs;
+  const deadlineMs = o.deadlineMs !== undefined ? checkInt(o.deadlineMs, '--deadline', 1, 2 ** 31 - 1) : undefined;
+  const vlan = o.vlan !== undefined ? checkInt(o.vlan, '--vlan', 0, 4094) : undefined;
+  const sha = o.sha !== undefined ? checkMac(o.sha, '--sha') : interfaceMac(o.iface);
+  const sip = o.sip !== undefined ? checkIp(o.sip, '--sip') : defaultSenderIp(o.iface, formatIpv4(targets[0]!)).ip;
+  const ethSrc = o.ethSrc !== undefined ? checkMac(o.ethSrc, '--eth-src') : sha;
+  const ethDst = o.ethDst !== undefined ? checkMac(o.ethDst, '--eth-dst') : BROADCAST_MAC;
+  const vlans = vlan === undefined ? [] : [{ vid: vlan }];
+  const maxIpsPerMac = o.maxIpsPerMac !== undefined ? checkInt(o.maxIpsPerMac, '--max-ips-per-mac', 1, 2 ** 24) : DEFAULT_MAX_IPS_PER_MAC;
+
+  const n = targets.length + canaries.length;
+  const passMs = ratePps > 0 ? (n / ratePps) * 1000 : 0;
+  let estimateMs = passMs + timeoutMs;
+  for (let k = 1; k <= retries; k++) estimateMs += passMs + timeoutMs * Math.pow(backoff, k);
+  const plan: SweepPlanInfo = { targets: targets.length, canaries, ratePps, retries, timeoutMs, waitMs, sip, sha, estimateMs: Math.round(Math.max(estimateMs, passMs + waitMs)) };
+  o.onStart?.(plan);
+  log.info({ iface: o.iface, ...plan }, 'sweep');
+
+  // Every request is the same but for the target IP: build one template, patch 4 bytes per send.
+  const template = encodeArpFrame({ op: ArpOp.Request, senderMac: sha, senderIp: sip, targetMac: ZERO_MAC, targetIp: '0.0.0.0', ethSrc, ethDst, vlans });
+  const tpaOffset = 14 + 4 * vlans.length + 24;
+  const buildFrame = (ip: number): Uint8Array => {
+    const f = new Uint8Array(template);
+    f[tpaOffset] = ip >>> 24;
+    f[tpaOffset + 1] = (ip >>> 16) & 0xff;
+    f[tpaOffset + 2] = (ip >>> 8) & 0xff;
+    f[tpaOffset + 3] = ip & 0xff;
+    return f;
+  };
+
+  const clock = o.clock ?? systemClock;
+  const pcap = o.pcap !== undefined ? PcapWriter.open(o.pcap) : undefined;
+  let link: Link | undefined;
+  try {
+    link = o.link ?? CapLink.open(o.iface, { clock, logger: log, bufferSize: 32 * 1024 * 1024 });
+    const r = await runSweepEngine({
+      link,
+      clock,
+      targets,
+      canaries: canaries.map((c) => parseIpv4(c)!),
+      buildFrame,
+      ...(vlan !== undefined ? { vlan } : {}),
+      ratePps,
+      retries,
+      timeoutMs,
+      backoff,
+      waitMs,
+      ...(deadlineMs !== undefined ? { deadlineMs } : {}),
+      ...(o.onReply ? { onReply: o.onReply } : {}),
+      ...(o.onUnsolicited ? { onUnsolicited: o.onUnsolicited } : {}),
+      ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+      ...(pcap ? { onWire: (_d: 'in' | 'out', bytes: Uint8Array, t: number) => pcap.write(bytes, t) } : {}),
+      ...(o.signal ? { signal: o.signal } : {}),
+      logger: log,
+    });
+    const targetSet = new Set(targets);
+    const findings = detect({
+      replies: r.replies,
+      unsolicited: r.unsolicited,
+      canaries,
+      maxIpsPerMac,
+      ...(o.baseline ? { baseline: o.baseline, swept: (ip: string) => targetSet.has(parseIpv4(ip)!) } : {}),
+    });
+    const worst = findings.reduce<Severity | null>((w, f) => (w === null || severityRank(f.severity) > severityRank(w) ? f.severity : w), null);
+    const summary: SweepSummary = {
+      type: 'summary',
+      iface: link.name,
+      targets: targets.length,
+      canaries: canaries.length,
+      sent: r.sent,
+      replies: r.replies.length,
+      answered: r.answered,
+      unanswered: targets.length - r.answered,
+      canariesAnswered: r.canariesAnswered,
+      unsolicited: r.unsolicited.length,
+      malformed: r.malformed,
+      responders: new Set(r.replies.map((x) => x.mac)).size,
+      findings: findings.length,
+      worst,
+      durationMs: r.durationMs,
+      ratePps,
+      interrupted: r.interrupted,
+      deadlineReached: r.deadlineReached,
+    };
+    return { replies: r.replies, unsolicited: r.unsolicited, findings, summary, plan };
+  } finally {
+    if (!o.link) link?.close();
+    pcap?.close();
+  }
+}

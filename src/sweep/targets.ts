@@ -1,0 +1,126 @@
+/**
+ * Sweep targets: CIDR blocks, ranges (a-b, or a-N for the last octet), single IPs, one per argument
+ * or per line of a file (# comments). Expanded to a deduplicated Uint32Array in the order given.
+ * For prefixes shorter than /31 the network and broadcast addresses are left out (they are never
+ * answered: the kernel rejects ARP for broadcast targets), unless includeEdges is set.
+ */
+import { UsageError } from '../errors.js';
+import { formatIpv4, parseIpv4 } from '../wire/address.js';
+
+export const DEFAULT_MAX_TARGETS = 65_536;
+
+export interface TargetOptions {
+  includeEdges?: boolean;
+  /** Refuse more than this many targets (default 65,536: a /16). */
+  maxTargets?: number;
+}
+
+export interface TargetBlock {
+  first: number;
+  last: number;
+  text: string;
+}
+
+/** Parse one target expression into an inclusive block. */
+export function parseTarget(text: string, opts: TargetOptions = {}): TargetBlock {
+  const t = text.trim();
+  const bad = (why: string) => new UsageError('ERR_INVALID_ARGUMENT', `target "${text}": ${why}`, { hint: 'use 10.0.0.0/24, 10.0.0.10-10.0.0.99, 10.0.0.10-99 or 10.0.0.7' });
+  const slash = t.indexOf('/');
+  if (slash >= 0) {
+    const base = parseIpv4(t.slice(0, slash));
+    const lenText = t.slice(slash + 1);
+    const len = /^\d{1,2}$/.test(lenText) ? Number(lenText) : NaN;
+    if (base === undefined) throw bad('not an IPv4 address before "/"');
+    if (!(len >= 0 && len <= 32)) throw bad('prefix length must be 0-32');
+    const mask = len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
+    let first = (base & mask) >>> 0;
+    let last = (first | (~mask >>> 0)) >>> 0;
+    if (len < 31 && !opts.includeEdges) {
+      first += 1;
+      last -= 1;
+    }
+    return { first, last, text: t };
+  }
+  const dash = t.indexOf('-');
+  if (dash >= 0) {
+    const a = parseIpv4(t.slice(0, dash));
+    const rest = t.slice(dash + 1);
+    if (a === undefined) throw bad('not an IPv4 address before "-"');
+    let b = parseIpv4(rest);
+    if (b === undefined && /^\d{1,3}$/.test(rest) && Number(rest) <= 255) b = ((a & 0xffffff00) | Number(rest)) >>> 0;
+    if (b === undefined) throw bad('not an IPv4 address or last octet after "-"');
+    if (b < a) throw bad('range end is before its start');
+    return { first: a, last: b, text: t };
+  }
+  const ip = parseIpv4(t);
+  if (ip === undefined) throw bad('not an IPv4 address, CIDR block or range');
+  return { first: ip, last: ip, text: t };
+}
+
+/** Lines of a targets file: blank lines and # comments skipped; several targets per line allowed. */
+export function targetsFromText(text: string): string[] {
+  return text
+    .split('\n')
+    .map((l) => l.replace(/#.*/, '').trim())
+    .filter(Boolean)
+    .flatMap((l) => l.split(/[\s,]+/).filter(Boolean));
+}
+
+/** Expand and deduplicate, keeping the order given. Throws before allocating for oversized input. */
+export function expandTargets(texts: string[], opts: TargetOptions = {}): Uint32Array {
+  const max = opts.maxTargets ?? DEFAULT_MAX_TARGETS;
+  const blocks = texts.map((t) => parseTarget(t, opts));
+  let total = 0;
+  for (const b of blocks) total += b.last >= b.first ? b.last - b.first + 1 : 0;
+  if (total === 0) throw new UsageError('ERR_INVALID_ARGUMENT', 'no targets to sweep', { hint: 'give CIDR blocks, ranges or IPs, or --file FILE' });
+  if (total > max) {
+    throw new UsageError('ERR_INVALID_ARGUMENT', `${total} targets is more than the limit of ${max}`, {
+      hint: `a sweep that large takes a while and floods the segment: raise the limit explicitly with --max-targets ${total}`,
+    });
+  }
+  const out = new Uint32Array(total);
+  const seen = new Set<number>();
+  let n = 0;
+  for (const b of blocks)
+    for (let ip = b.first; ip <= b.last; ip++) {
+      if (seen.has(ip)) continue;
+      seen.add(ip);
+      out[n++] = ip;
+      if (ip === 0xffffffff) break;
+    }
+  return out.subarray(0, n);
+}
+
+/** Deterministic PRNG (mulberry32) for --random --seed. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Fisher-Yates in place. */
+export function shuffle(a: Uint32Array, rnd: () => number): Uint32Array {
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = Math.floor(rnd() * (i + 1));
+    const t = a[i]!;
+    a[i] = a[j]!;
+    a[j] = t;
+  }
+  return a;
+}
+
+/**
+ * Canary addresses: one per documentation range (RFC 5737) that no target block overlaps. Nothing
+ * legitimate lives there; an answer means a host proxies for addresses routed elsewhere.
+ */
+export function defaultCanaries(targets: Uint32Array): string[] {
+  const ranges = ['192.0.2.', '198.51.100.', '203.0.113.'];
+  const used = new Set<string>();
+  for (const ip of targets) used.add(formatIpv4(ip & 0xffffff00).slice(0, -1));
+  return ranges.filter((r) => !used.has(r)).map((r) => `${r}234`);
+}
