@@ -218,7 +218,8 @@ export function runSweepEngine(o: EngineOptions): Promise<EngineResult> {
       tickTimer = undefined;
       if (finished) return;
       const now = clock.now();
-      tokens = Math.min(Math.max(1, rate * 0.005), tokens + ((now - lastTick) * rate) / 1000);
+      // Token bucket; an unpaced sweep (rate 0 = Infinity) gets a full batch every tick.
+      tokens = rate === Infinity ? MAX_BATCH : Math.min(Math.max(1, rate * 0.005), tokens + ((now - lastTick) * rate) / 1000);
       lastTick = now;
       let batch = 0;
       while (tokens >= 1 && batch < MAX_BATCH && !finished) {

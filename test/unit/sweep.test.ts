@@ -1,0 +1,199 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { detect } from '../../src/detect/findings.js';
+import { UsageError } from '../../src/errors.js';
+import { MemoryLink } from '../../src/link/memory-link.js';
+import { FakeClock } from '../../src/probe/clock.js';
+import type { ReplyRecord } from '../../src/probe/records.js';
+import { parseBaseline } from '../../src/sweep/baseline.js';
+import { runSweepEngine } from '../../src/sweep/engine.js';
+import { sweep } from '../../src/sweep/sweep.js';
+import { defaultCanaries, expandTargets, mulberry32, parseTarget, shuffle, targetsFromText } from '../../src/sweep/targets.js';
+import { decodeArpFrame, encodeArpFrame, formatIpv4, parseIpv4 } from '../../src/wire/index.js';
+
+const ips = (a: Uint32Array) => Array.from(a, formatIpv4);
+
+describe('targets', () => {
+  test('CIDR without network/broadcast below /31; /31 and /32 whole; --include-edges', () => {
+    assert.deepEqual(ips(expandTargets(['10.0.0.0/29'])), ['10.0.0.1', '10.0.0.2', '10.0.0.3', '10.0.0.4', '10.0.0.5', '10.0.0.6']);
+    assert.deepEqual(ips(expandTargets(['10.0.0.4/31'])), ['10.0.0.4', '10.0.0.5']);
+    assert.deepEqual(ips(expandTargets(['10.0.0.9/32'])), ['10.0.0.9']);
+    assert.equal(expandTargets(['10.0.0.0/30'], { includeEdges: true }).length, 4);
+    assert.deepEqual(ips(expandTargets(['10.0.0.7/30'])), ['10.0.0.5', '10.0.0.6'], 'host bits are masked');
+  });
+  test('ranges, short ranges, single IPs, dedup in order', () => {
+    assert.deepEqual(ips(expandTargets(['10.0.0.250-10.0.1.1'])), ['10.0.0.250', '10.0.0.251', '10.0.0.252', '10.0.0.253', '10.0.0.254', '10.0.0.255', '10.0.1.0', '10.0.1.1']);
+    assert.deepEqual(ips(expandTargets(['10.0.0.10-12', '10.0.0.11', '8.8.8.8'])), ['10.0.0.10', '10.0.0.11', '10.0.0.12', '8.8.8.8']);
+  });
+  test('bad targets and oversized sweeps are UsageErrors that say how to fix them', () => {
+    for (const bad of ['10.0.0.0/33', '10.0.0/24', '10.0.0.9-10.0.0.1', '10.0.0.1-300', 'host', '10.0.0.1/x'])
+      assert.throws(() => parseTarget(bad), UsageError, bad);
+    assert.throws(() => expandTargets(['10.0.0.0/15']), (e: unknown) => e instanceof UsageError && /131070 targets is more than the limit of 65536/.test(e.message) && /--max-targets 131070/.test(e.hint ?? ''));
+    assert.equal(expandTargets(['10.0.0.0/15'], { maxTargets: 200_000 }).length, 131070);
+    assert.throws(() => expandTargets([]), UsageError);
+  });
+  test('files: comments, several per line', () => {
+    assert.deepEqual(targetsFromText('# office\n10.0.0.1 10.0.0.2, 10.0.0.3\n\n10.1.0.0/30 # lab\n'), ['10.0.0.1', '10.0.0.2', '10.0.0.3', '10.1.0.0/30']);
+  });
+  test('seeded shuffle is a repeatable permutation', () => {
+    const a = shuffle(expandTargets(['10.0.0.0/24']), mulberry32(7));
+    const b = shuffle(expandTargets(['10.0.0.0/24']), mulberry32(7));
+    assert.deepEqual(a, b);
+    assert.notDeepEqual(ips(a).slice(0, 10), ips(expandTargets(['10.0.0.0/24'])).slice(0, 10));
+    assert.deepEqual([...a].sort(), [...expandTargets(['10.0.0.0/24'])].sort());
+  });
+  test('default canaries avoid swept documentation ranges', () => {
+    assert.deepEqual(defaultCanaries(expandTargets(['10.0.0.0/24'])), ['192.0.2.234', '198.51.100.234', '203.0.113.234']);
+    assert.deepEqual(defaultCanaries(expandTargets(['198.51.100.0/24'])), ['192.0.2.234', '203.0.113.234']);
+  });
+});
+
+const rep = (tip: string, mac: string, o: Partial<ReplyRecord> = {}): ReplyRecord => ({
+  type: 'reply', iface: 'x', tip, mac, ethSrc: mac, ethDst: 'x', vlan: null, rttMs: 1, seq: 1, requestId: 1, tha: 'x', tpa: 'x', time: 'x',
+  late: false, duplicate: false, ethSrcMismatch: false, flags: [], ...o,
+});
+
+describe('findings', () => {
+  const P = '02:00:00:00:00:aa';
+  const H = (i: number) => `02:00:00:00:01:${i.toString(16).padStart(2, '0')}`;
+  test('a legitimate proxy for a few guests and normal hosts: no finding', () => {
+    const replies = [rep('10.0.0.2', P), rep('10.0.0.3', P), rep('10.0.0.10', H(10)), rep('10.0.0.11', H(11))];
+    assert.deepEqual(detect({ replies, canaries: ['192.0.2.234'] }), []);
+  });
+  test('GRNET case B: canary answered + one MAC for everything, overlapping real hosts => critical', () => {
+    const replies = [rep('192.0.2.234', P)];
+    for (let i = 1; i <= 60; i++) replies.push(rep(`10.0.0.${i}`, P));
+    replies.push(rep('10.0.0.10', H(10)));
+    const f = detect({ replies, canaries: ['192.0.2.234'] });
+    assert.deepEqual(f.map((x) => [x.kind, x.severity, x.mac]), [
+      ['canary-answered', 'critical', P],
+      ['many-ips', 'critical', P],
+      ['ip-conflict', 'critical', P],
+    ]);
+    assert.equal(f[1]!.evidence.count, 60);
+    assert.match(f[2]!.message, /10\.0\.0\.10 is answered by 2 MACs/);
+  });
+  test('many IPs alone is a warning (could be its guests); threshold configurable', () => {
+    const replies = Array.from({ length: 40 }, (_, i) => rep(`10.0.1.${i}`, P));
+    assert.deepEqual(detect({ replies }).map((x) => [x.kind, x.severity]), [['many-ips', 'warning']]);
+    assert.deepEqual(detect({ replies, maxIpsPerMac: 64 }), []);
+  });
+  test('conflict between two ordinary hosts is a warning; eth src mismatch; unsolicited is info', () => {
+    const f = detect({
+      replies: [rep('10.0.0.5', H(1)), rep('10.0.0.5', H(2)), rep('10.0.0.7', H(3), { ethSrc: H(9), ethSrcMismatch: true })],
+      unsolicited: [{ type: 'unsolicited', iface: 'x', ip: '10.0.0.99', mac: H(4), ethSrc: H(4), ethDst: 'x', tha: 'x', tpa: 'x', vlan: null, time: 'x' }],
+    });
+    assert.deepEqual(f.map((x) => [x.kind, x.severity]), [['ip-conflict', 'warning'], ['eth-src-mismatch', 'warning'], ['unsolicited', 'info']]);
+  });
+  test('baseline: unexpected MAC, missing host, new host (arp-scan output accepted)', () => {
+    const baseline = parseBaseline(
+      'Interface: eth0, type: EN10MB, MAC: 02:00:00:00:00:01, IPv4: 10.0.0.1\nStarting arp-scan 1.10.0\n10.0.0.5\t02:00:00:00:01:01\t(Unknown)\n10.0.0.6 02:00:00:00:01:02\n\n3 packets received\n',
+    );
+    assert.deepEqual([...baseline], [['10.0.0.5', '02:00:00:00:01:01'], ['10.0.0.6', '02:00:00:00:01:02']]);
+    const f = detect({ replies: [rep('10.0.0.5', H(7)), rep('10.0.0.8', H(8))], baseline });
+    assert.deepEqual(f.map((x) => [x.kind, x.severity, x.ips[0]]), [['unexpected-mac', 'critical', '10.0.0.5'], ['missing-host', 'warning', '10.0.0.6'], ['new-host', 'info', '10.0.0.8']]);
+    assert.throws(() => parseBaseline('nothing here'), UsageError);
+    assert.throws(() => parseBaseline('10.0.0.5 02:00:00:00:01:01\n10.0.0.5 02:00:00:00:01:02'), /two MACs/);
+  });
+});
+
+describe('sweep engine on a memory link with a fake clock', () => {
+  const ME = '02:00:00:00:00:aa';
+  const reply = (ip: string, mac: string) => encodeArpFrame({ op: 2, senderMac: mac, senderIp: ip, targetMac: ME, targetIp: '10.0.0.1', ethDst: ME });
+  const frameFor = (ip: number) => encodeArpFrame({ senderMac: ME, senderIp: '10.0.0.1', targetIp: formatIpv4(ip) });
+  const tipOf = (b: Uint8Array) => {
+    const d = decodeArpFrame(b);
+    assert.ok(d.ok);
+    return d.value.arp.targetIp;
+  };
+
+  test('pacing: 100 pps spreads 10 requests over ~90 ms', async () => {
+    const clock = new FakeClock();
+    const link = new MemoryLink(clock);
+    const p = runSweepEngine({ link, clock, targets: expandTargets(['10.0.0.1-10']), buildFrame: frameFor, ratePps: 100, retries: 0, timeoutMs: 50, backoff: 1, waitMs: 0 });
+    clock.advance(1000);
+    const r = await p;
+    const t0 = link.sentFrames[0]!.time;
+    const gaps = link.sentFrames.map((f) => f.time - t0);
+    assert.equal(r.sent, 10);
+    assert.equal(gaps.at(-1), 90);
+    assert.ok(gaps.every((g, i) => i === 0 || g - gaps[i - 1]! >= 9.99), String(gaps));
+  });
+
+  test('retries with backoff only for the unanswered; canaries first; late/extra replies kept in the window', async () => {
+    const clock = new FakeClock();
+    const link = new MemoryLink(clock);
+    link.addResponder((f, l) => {
+      const tip = tipOf(f);
+      if (tip === '10.0.0.1') l.injectLater(reply(tip, '02:00:00:00:00:01'), 5);
+      if (tip === '192.0.2.234') l.injectLater(reply(tip, '02:00:00:00:00:99'), 5);
+    });
+    const p = runSweepEngine({
+      link, clock, targets: expandTargets(['10.0.0.1-3']), canaries: [parseIpv4('192.0.2.234')!], buildFrame: frameFor,
+      ratePps: 0, retries: 2, timeoutMs: 100, backoff: 2, waitMs: 500,
+    });
+    link.injectLater(reply('10.0.0.1', '02:00:00:00:00:02'), 450); // a second MAC, late: kept in the window
+    clock.advance(5000);
+    const r = await p;
+    const sends = link.sentFrames.map((f) => [tipOf(f.bytes), f.time - link.sentFrames[0]!.time]);
+    assert.deepEqual(sends, [
+      ['192.0.2.234', 0], ['10.0.0.1', 0], ['10.0.0.2', 0], ['10.0.0.3', 0],
+      ['10.0.0.2', 100], ['10.0.0.3', 100],
+      ['10.0.0.2', 300], ['10.0.0.3', 300],
+    ]);
+    assert.equal(r.sent, 8);
+    assert.equal(r.answered, 1);
+    assert.equal(r.canariesAnswered, 1);
+    assert.deepEqual(r.replies.map((x) => [x.tip, x.mac, x.flags]), [
+      ['192.0.2.234', '02:00:00:00:00:99', ['canary']],
+      ['10.0.0.1', '02:00:00:00:00:01', []],
+      ['10.0.0.1', '02:00:00:00:00:02', ['late', 'multiple-macs']],
+    ]);
+    // ends at last send (300) + its timeout (400) = 700 > last send + wait (800)? no: max(700, 800) = 800
+    assert.equal(r.durationMs, 800);
+  });
+
+  test('everything answered: ends after the listening window, not the timeouts', async () => {
+    const clock = new FakeClock();
+    const link = new MemoryLink(clock);
+    link.addResponder((f, l) => l.injectLater(reply(tipOf(f), '02:00:00:00:00:01'), 1));
+    const p = runSweepEngine({ link, clock, targets: expandTargets(['10.0.0.1-4']), buildFrame: frameFor, ratePps: 0, retries: 2, timeoutMs: 1000, backoff: 1.5, waitMs: 50 });
+    clock.advance(10_000);
+    const r = await p;
+    assert.equal(r.durationMs, 50);
+    assert.equal(r.sent, 4);
+  });
+
+  test('deadline and abort stop the sweep with what was collected', async () => {
+    const clock = new FakeClock();
+    const link = new MemoryLink(clock);
+    const p = runSweepEngine({ link, clock, targets: expandTargets(['10.0.0.0/24']), buildFrame: frameFor, ratePps: 100, retries: 0, timeoutMs: 100, backoff: 1, waitMs: 0, deadlineMs: 505 });
+    clock.advance(10_000);
+    const r = await p;
+    assert.equal(r.deadlineReached, true);
+    assert.equal(r.sent, 51);
+    const ac = new AbortController();
+    const clock2 = new FakeClock();
+    const link2 = new MemoryLink(clock2);
+    const p2 = runSweepEngine({ link: link2, clock: clock2, targets: expandTargets(['10.0.0.0/24']), buildFrame: frameFor, ratePps: 100, retries: 0, timeoutMs: 100, backoff: 1, waitMs: 0, signal: ac.signal });
+    clock2.advance(200);
+    ac.abort();
+    const r2 = await p2;
+    assert.equal(r2.interrupted, true);
+    assert.equal(r2.sent, 21);
+    assert.equal(clock2.pendingTimers(), 0);
+  });
+
+  test('sweep() end to end on a memory link: one MAC for a /26 plus canaries => critical findings', async () => {
+    const clock = new FakeClock();
+    const link = new MemoryLink(clock);
+    link.addResponder((f, l) => l.injectLater(reply(tipOf(f), '02:00:00:00:00:bb'), 300));
+    const p = sweep({ iface: 'mem0', link, clock, targets: ['10.0.0.0/26'], sip: '10.0.0.1', sha: ME, ratePps: 0 });
+    clock.advance(60_000);
+    const r = await p;
+    assert.equal(r.summary.answered, 62);
+    assert.equal(r.summary.canariesAnswered, 3);
+    assert.deepEqual(r.findings.map((f) => [f.kind, f.severity]), [['canary-answered', 'critical'], ['many-ips', 'critical']]);
+    assert.equal(r.summary.worst, 'critical');
+  });
+});
