@@ -46,6 +46,7 @@ export async function runCommand(argv: GlobalArgs, fn: (ctx: CommandContext) => 
     out.error(err);
     code = exitCodeForError(err);
   } finally {
+    out.flush();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }

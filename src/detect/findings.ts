@@ -62,124 +62,149 @@ const LIST_LIMIT = 50;
 const sample = (ips: string[]): string => (ips.length <= 8 ? ips.join(', ') : `${ips.slice(0, 8).join(', ')} and ${ips.length - 8} more`);
 
 export function detect(input: DetectInput): Finding[] {
-  const threshold = input.maxIpsPerMac ?? DEFAULT_MAX_IPS_PER_MAC;
-  const canarySet = new Set(input.canaries ?? []);
-  const ipsByMac = new Map<string, Set<string>>();
-  const macsByIp = new Map<string, Set<string>>();
-  const mismatch = new Map<string, { ethSrcs: Set<string>; ips: Set<string> }>();
-  for (const r of input.replies) {
-    if (!ipsByMac.has(r.mac)) ipsByMac.set(r.mac, new Set());
-    ipsByMac.get(r.mac)!.add(r.tip);
-    if (!canarySet.has(r.tip)) {
-      if (!macsByIp.has(r.tip)) macsByIp.set(r.tip, new Set());
-      macsByIp.get(r.tip)!.add(r.mac);
+  const c = new Observations(input.canaries ?? []);
+  for (const r of input.replies) c.add(r);
+  for (const u of input.unsolicited ?? []) c.addUnsolicited(u);
+  return c.findings(input);
+}
+
+/**
+ * What the rules need from the replies, gathered incrementally (a sweep feeds it as replies arrive,
+ * so a /16 does not have to keep 65,536 reply records to reach a verdict).
+ */
+export class Observations {
+  readonly canarySet: Set<string>;
+  readonly ipsByMac = new Map<string, Set<string>>();
+  readonly macsByIp = new Map<string, Set<string>>();
+  readonly mismatch = new Map<string, { ethSrcs: Set<string>; ips: Set<string> }>();
+  readonly unsolicitedByMac = new Map<string, Set<string>>();
+
+  constructor(canaries: string[]) {
+    this.canarySet = new Set(canaries);
+  }
+
+  add(r: ReplyRecord): void {
+    let ips = this.ipsByMac.get(r.mac);
+    if (!ips) this.ipsByMac.set(r.mac, (ips = new Set()));
+    ips.add(r.tip);
+    if (!this.canarySet.has(r.tip)) {
+      let macs = this.macsByIp.get(r.tip);
+      if (!macs) this.macsByIp.set(r.tip, (macs = new Set()));
+      macs.add(r.mac);
     }
     if (r.ethSrcMismatch) {
-      if (!mismatch.has(r.mac)) mismatch.set(r.mac, { ethSrcs: new Set(), ips: new Set() });
-      mismatch.get(r.mac)!.ethSrcs.add(r.ethSrc);
-      mismatch.get(r.mac)!.ips.add(r.tip);
+      let m = this.mismatch.get(r.mac);
+      if (!m) this.mismatch.set(r.mac, (m = { ethSrcs: new Set(), ips: new Set() }));
+      m.ethSrcs.add(r.ethSrc);
+      m.ips.add(r.tip);
     }
   }
-  const findings: Finding[] = [];
-  const hijackers = new Set<string>();
 
-  for (const [mac, ips] of ipsByMac) {
-    const canaryIps = [...ips].filter((ip) => canarySet.has(ip));
-    if (canaryIps.length === 0) continue;
-    hijackers.add(mac);
-    findings.push({
-      type: 'finding',
-      kind: 'canary-answered',
-      severity: 'critical',
-      mac,
-      ips: canaryIps,
-      message: `${mac} answers for ${sample(canaryIps)}, which no host on this segment can own: a proxy ARP host that routes these addresses via another interface is hijacking the segment`,
-      evidence: { canaries: canaryIps, ipsClaimed: [...ips].filter((ip) => !canarySet.has(ip)).length },
-    });
+  addUnsolicited(u: UnsolicitedRecord): void {
+    let ips = this.unsolicitedByMac.get(u.mac);
+    if (!ips) this.unsolicitedByMac.set(u.mac, (ips = new Set()));
+    ips.add(u.ip);
   }
 
-  for (const [mac, ipsAll] of ipsByMac) {
-    const ips = [...ipsAll].filter((ip) => !canarySet.has(ip));
-    if (ips.length <= threshold) continue;
-    const shared = ips.filter((ip) => (macsByIp.get(ip)?.size ?? 0) > 1);
-    const critical = hijackers.has(mac) || shared.length > 0;
-    if (critical) hijackers.add(mac);
-    findings.push({
-      type: 'finding',
-      kind: 'many-ips',
-      severity: critical ? 'critical' : 'warning',
-      mac,
-      ips: ips.slice(0, LIST_LIMIT),
-      message:
-        `${mac} answers for ${ips.length} IPs (threshold ${threshold})` +
-        (shared.length ? `, ${shared.length} of them also answered by another MAC` : '') +
-        (critical ? ': hijacking' : ': a proxy ARP host; expected if these are its guests'),
-      evidence: { count: ips.length, threshold, sharedWithOtherMacs: shared.length },
-    });
-  }
+  findings(input: Omit<DetectInput, 'replies' | 'unsolicited' | 'canaries'>): Finding[] {
+    const threshold = input.maxIpsPerMac ?? DEFAULT_MAX_IPS_PER_MAC;
+    const { canarySet, ipsByMac, macsByIp, mismatch, unsolicitedByMac } = this;
+    const findings: Finding[] = [];
+    const hijackers = new Set<string>();
 
-  for (const [ip, set] of macsByIp) {
-    if (set.size < 2) continue;
-    const list = [...set];
-    const hij = list.filter((m) => hijackers.has(m));
-    findings.push({
-      type: 'finding',
-      kind: 'ip-conflict',
-      severity: hij.length ? 'critical' : 'warning',
-      mac: hij[0] ?? null,
-      ips: [ip],
-      message: `${ip} is answered by ${list.length} MACs: ${list.join(', ')}` + (hij.length ? ` (${hij.join(', ')} is hijacking)` : ' (address conflict or spoofing)'),
-      evidence: { macs: list },
-    });
-  }
+    for (const [mac, ips] of ipsByMac) {
+      const canaryIps = [...ips].filter((ip) => canarySet.has(ip));
+      if (canaryIps.length === 0) continue;
+      hijackers.add(mac);
+      findings.push({
+        type: 'finding',
+        kind: 'canary-answered',
+        severity: 'critical',
+        mac,
+        ips: canaryIps,
+        message: `${mac} answers for ${sample(canaryIps)}, which no host on this segment can own: a proxy ARP host that routes these addresses via another interface is hijacking the segment`,
+        evidence: { canaries: canaryIps, ipsClaimed: [...ips].filter((ip) => !canarySet.has(ip)).length },
+      });
+    }
 
-  for (const [mac, m] of mismatch) {
-    const ips = [...m.ips];
-    findings.push({
-      type: 'finding',
-      kind: 'eth-src-mismatch',
-      severity: 'warning',
-      mac,
-      ips,
-      message: `replies claiming ${mac} for ${sample(ips)} come from Ethernet source ${[...m.ethSrcs].join(', ')}`,
-      evidence: { ethSrcs: [...m.ethSrcs] },
-    });
-  }
+    for (const [mac, ipsAll] of ipsByMac) {
+      const ips = [...ipsAll].filter((ip) => !canarySet.has(ip));
+      if (ips.length <= threshold) continue;
+      const shared = ips.filter((ip) => (macsByIp.get(ip)?.size ?? 0) > 1);
+      const critical = hijackers.has(mac) || shared.length > 0;
+      if (critical) hijackers.add(mac);
+      findings.push({
+        type: 'finding',
+        kind: 'many-ips',
+        severity: critical ? 'critical' : 'warning',
+        mac,
+        ips: ips.slice(0, LIST_LIMIT),
+        message:
+          `${mac} answers for ${ips.length} IPs (threshold ${threshold})` +
+          (shared.length ? `, ${shared.length} of them also answered by another MAC` : '') +
+          (critical ? ': hijacking' : ': a proxy ARP host; expected if these are its guests'),
+        evidence: { count: ips.length, threshold, sharedWithOtherMacs: shared.length },
+      });
+    }
 
-  if (input.baseline) {
-    for (const [ip, expected] of input.baseline) {
-      const got = macsByIp.get(ip);
-      if (!got) {
-        if (!input.swept || input.swept(ip))
-          findings.push({ type: 'finding', kind: 'missing-host', severity: 'warning', mac: expected, ips: [ip], message: `${ip} (${expected} in the baseline) did not answer`, evidence: { expected } });
-        continue;
+    for (const [ip, set] of macsByIp) {
+      if (set.size < 2) continue;
+      const list = [...set];
+      const hij = list.filter((m) => hijackers.has(m));
+      findings.push({
+        type: 'finding',
+        kind: 'ip-conflict',
+        severity: hij.length ? 'critical' : 'warning',
+        mac: hij[0] ?? null,
+        ips: [ip],
+        message: `${ip} is answered by ${list.length} MACs: ${list.join(', ')}` + (hij.length ? ` (${hij.join(', ')} is hijacking)` : ' (address conflict or spoofing)'),
+        evidence: { macs: list },
+      });
+    }
+
+    for (const [mac, m] of mismatch) {
+      const ips = [...m.ips];
+      findings.push({
+        type: 'finding',
+        kind: 'eth-src-mismatch',
+        severity: 'warning',
+        mac,
+        ips,
+        message: `replies claiming ${mac} for ${sample(ips)} come from Ethernet source ${[...m.ethSrcs].join(', ')}`,
+        evidence: { ethSrcs: [...m.ethSrcs] },
+      });
+    }
+
+    if (input.baseline) {
+      for (const [ip, expected] of input.baseline) {
+        const got = macsByIp.get(ip);
+        if (!got) {
+          if (!input.swept || input.swept(ip))
+            findings.push({ type: 'finding', kind: 'missing-host', severity: 'warning', mac: expected, ips: [ip], message: `${ip} (${expected} in the baseline) did not answer`, evidence: { expected } });
+          continue;
+        }
+        const others = [...got].filter((m) => m !== expected);
+        if (others.length)
+          findings.push({
+            type: 'finding',
+            kind: 'unexpected-mac',
+            severity: 'critical',
+            mac: others[0]!,
+            ips: [ip],
+            message: `${ip} is answered by ${others.join(', ')}; the baseline expects ${expected}`,
+            evidence: { expected, got: [...got] },
+          });
       }
-      const others = [...got].filter((m) => m !== expected);
-      if (others.length)
-        findings.push({
-          type: 'finding',
-          kind: 'unexpected-mac',
-          severity: 'critical',
-          mac: others[0]!,
-          ips: [ip],
-          message: `${ip} is answered by ${others.join(', ')}; the baseline expects ${expected}`,
-          evidence: { expected, got: [...got] },
-        });
+      for (const [ip, set] of macsByIp)
+        if (!input.baseline.has(ip))
+          findings.push({ type: 'finding', kind: 'new-host', severity: 'info', mac: [...set][0]!, ips: [ip], message: `${ip} (${[...set].join(', ')}) is not in the baseline`, evidence: { macs: [...set] } });
     }
-    for (const [ip, set] of macsByIp)
-      if (!input.baseline.has(ip))
-        findings.push({ type: 'finding', kind: 'new-host', severity: 'info', mac: [...set][0]!, ips: [ip], message: `${ip} (${[...set].join(', ')}) is not in the baseline`, evidence: { macs: [...set] } });
-  }
 
-  const unsolicitedByMac = new Map<string, Set<string>>();
-  for (const u of input.unsolicited ?? []) {
-    if (!unsolicitedByMac.has(u.mac)) unsolicitedByMac.set(u.mac, new Set());
-    unsolicitedByMac.get(u.mac)!.add(u.ip);
-  }
-  for (const [mac, ips] of unsolicitedByMac)
-    findings.push({ type: 'finding', kind: 'unsolicited', severity: 'info', mac, ips: [...ips].slice(0, LIST_LIMIT), message: `${mac} sent replies nobody asked for, claiming ${sample([...ips])}`, evidence: { count: ips.size } });
+    for (const [mac, ips] of unsolicitedByMac)
+      findings.push({ type: 'finding', kind: 'unsolicited', severity: 'info', mac, ips: [...ips].slice(0, LIST_LIMIT), message: `${mac} sent replies nobody asked for, claiming ${sample([...ips])}`, evidence: { count: ips.size } });
 
-  // Worst first, then by kind order above, then by MAC.
-  const kindOrder: FindingKind[] = ['canary-answered', 'many-ips', 'ip-conflict', 'unexpected-mac', 'eth-src-mismatch', 'missing-host', 'new-host', 'unsolicited'];
-  return findings.sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || kindOrder.indexOf(a.kind) - kindOrder.indexOf(b.kind) || String(a.mac).localeCompare(String(b.mac)));
+    // Worst first, then by kind order above, then by MAC.
+    const kindOrder: FindingKind[] = ['canary-answered', 'many-ips', 'ip-conflict', 'unexpected-mac', 'eth-src-mismatch', 'missing-host', 'new-host', 'unsolicited'];
+    return findings.sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || kindOrder.indexOf(a.kind) - kindOrder.indexOf(b.kind) || String(a.mac).localeCompare(String(b.mac)));
+  }
 }

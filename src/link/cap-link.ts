@@ -67,6 +67,9 @@ export class CapLink implements Link {
   private readonly counters: LinkStats = { received: 0, sent: 0, sendErrors: 0 };
   private closed = false;
   private readonly clock: Clock;
+  /** Buffer view of the last frame sent: senders that reuse one frame buffer (sweep) allocate nothing. */
+  private lastFrame: Uint8Array | undefined;
+  private lastBuf: Buffer | undefined;
 
   private constructor(name: string, cap: CapInstance, clock: Clock) {
     this.name = name;
@@ -110,7 +113,12 @@ export class CapLink implements Link {
 
   send(frame: Uint8Array): number {
     if (this.closed) throw new EnvironmentError('ERR_SEND', `cannot send on ${this.name}: link closed`);
-    const buf = Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength);
+    let buf = this.lastBuf;
+    if (frame !== this.lastFrame || !buf) {
+      buf = Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength);
+      this.lastFrame = frame;
+      this.lastBuf = buf;
+    }
     const t = this.clock.now();
     try {
       this.cap.send(buf, buf.length);

@@ -16,7 +16,7 @@ export interface Clock {
 
 class SystemClock implements Clock {
   private nextId = 1;
-  private timers = new Map<number, ReturnType<typeof setTimeout>>();
+  private timers = new Map<number, { cancel: () => void }>();
 
   now(): number {
     return performance.timeOrigin + performance.now();
@@ -24,18 +24,25 @@ class SystemClock implements Clock {
 
   setTimer(delayMs: number, fn: () => void): TimerHandle {
     const id = this.nextId++;
-    const t = setTimeout(() => {
+    const run = () => {
       this.timers.delete(id);
       fn();
-    }, Math.max(0, delayMs));
-    this.timers.set(id, t);
+    };
+    // setTimeout(0) waits at least 1 ms; a zero delay means "after pending I/O", which is setImmediate.
+    if (delayMs > 0) {
+      const t = setTimeout(run, delayMs);
+      this.timers.set(id, { cancel: () => clearTimeout(t) });
+    } else {
+      const t = setImmediate(run);
+      this.timers.set(id, { cancel: () => clearImmediate(t) });
+    }
     return { id };
   }
 
   clearTimer(handle: TimerHandle): void {
     const t = this.timers.get(handle.id);
     if (t !== undefined) {
-      clearTimeout(t);
+      t.cancel();
       this.timers.delete(handle.id);
     }
   }

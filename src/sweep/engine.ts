@@ -53,7 +53,8 @@ export interface EngineOptions {
 }
 
 export interface EngineResult {
-  replies: ReplyRecord[];
+  /** Count of reply records (they went to onReply). */
+  replies: number;
   unsolicited: UnsolicitedRecord[];
   sent: number;
   /** Targets (not canaries) answered at least once. */
@@ -87,7 +88,7 @@ export function runSweepEngine(o: EngineOptions): Promise<EngineResult> {
   const retryQ: number[][] = Array.from({ length: maxAttempts + 1 }, () => []);
   const retryHead = new Array<number>(maxAttempts + 1).fill(0);
 
-  const replies: ReplyRecord[] = [];
+  let replies = 0;
   const unsolicited: UnsolicitedRecord[] = [];
   let next = 0;
   let sent = 0;
@@ -165,7 +166,7 @@ export function runSweepEngine(o: EngineOptions): Promise<EngineResult> {
         { tip: formatIpv4(ipOf(i)), sentAt: lastSent[i]!, seq: attempt, id: i + 1 },
         { late: f.time > lastSent[i]! + timeoutFor(attempt), duplicate, multipleMacs: list.length > 1, ...(i < nCanary ? { extraFlags: ['canary'] } : {}) },
       );
-      replies.push(r);
+      replies++;
       o.onReply?.(r);
       if (answeredTargets + answeredCanaries === n && next === n) scheduleEnd();
     };

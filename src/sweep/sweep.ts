@@ -19,7 +19,7 @@ import { UsageError } from '../errors.js';
 import { BROADCAST_MAC, ZERO_MAC, formatIpv4, parseIpv4 } from '../wire/address.js';
 import { ArpOp } from '../wire/codes.js';
 import { encodeArpFrame } from '../wire/frame.js';
-import { DEFAULT_MAX_IPS_PER_MAC, type Finding, type Severity, detect, severityRank } from '../detect/findings.js';
+import { DEFAULT_MAX_IPS_PER_MAC, type Finding, Observations, type Severity, severityRank } from '../detect/findings.js';
 import { type SweepProgress, runSweepEngine } from './engine.js';
 import { defaultCanaries, expandTargets, mulberry32, shuffle } from './targets.js';
 
@@ -58,6 +58,11 @@ export interface SweepOptions {
   maxIpsPerMac?: number;
   baseline?: Map<string, string>;
   pcap?: string;
+  /**
+   * Keep every reply record in the result (default true). A caller that streams them through onReply
+   * can say false: findings are gathered incrementally, and a /16 then needs no per-reply memory.
+   */
+  keepReplies?: boolean;
   onReply?: (r: ReplyRecord) => void;
   onUnsolicited?: (r: UnsolicitedRecord) => void;
   onProgress?: (p: SweepProgress) => void;
@@ -151,11 +156,11 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
   o.onStart?.(plan);
   log.info({ iface: o.iface, ...plan }, 'sweep');
 
-  // Every request is the same but for the target IP: build one template, patch 4 bytes per send.
-  const template = encodeArpFrame({ op: ArpOp.Request, senderMac: sha, senderIp: sip, targetMac: ZERO_MAC, targetIp: '0.0.0.0', ethSrc, ethDst, vlans });
+  // Every request is the same but for the target IP: one buffer, 4 bytes patched per send. Sends are
+  // synchronous and the pcap writer copies, so reusing it is safe (and allocates nothing per target).
+  const f = encodeArpFrame({ op: ArpOp.Request, senderMac: sha, senderIp: sip, targetMac: ZERO_MAC, targetIp: '0.0.0.0', ethSrc, ethDst, vlans });
   const tpaOffset = 14 + 4 * vlans.length + 24;
   const buildFrame = (ip: number): Uint8Array => {
-    const f = new Uint8Array(template);
     f[tpaOffset] = ip >>> 24;
     f[tpaOffset + 1] = (ip >>> 16) & 0xff;
     f[tpaOffset + 2] = (ip >>> 8) & 0xff;
@@ -165,6 +170,18 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
 
   const clock = o.clock ?? systemClock;
   const pcap = o.pcap !== undefined ? PcapWriter.open(o.pcap) : undefined;
+  const obs = new Observations(canaries);
+  const keep = o.keepReplies !== false;
+  const kept: ReplyRecord[] = [];
+  const onReply = (r: ReplyRecord) => {
+    obs.add(r);
+    if (keep) kept.push(r);
+    o.onReply?.(r);
+  };
+  const onUnsolicited = (u: UnsolicitedRecord) => {
+    obs.addUnsolicited(u);
+    o.onUnsolicited?.(u);
+  };
   let link: Link | undefined;
   try {
     link = o.link ?? CapLink.open(o.iface, { clock, logger: log, bufferSize: 32 * 1024 * 1024 });
@@ -181,20 +198,17 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
       backoff,
       waitMs,
       ...(deadlineMs !== undefined ? { deadlineMs } : {}),
-      ...(o.onReply ? { onReply: o.onReply } : {}),
-      ...(o.onUnsolicited ? { onUnsolicited: o.onUnsolicited } : {}),
+      onReply,
+      onUnsolicited,
       ...(o.onProgress ? { onProgress: o.onProgress } : {}),
       ...(pcap ? { onWire: (_d: 'in' | 'out', bytes: Uint8Array, t: number) => pcap.write(bytes, t) } : {}),
       ...(o.signal ? { signal: o.signal } : {}),
       logger: log,
     });
-    const targetSet = new Set(targets);
-    const findings = detect({
-      replies: r.replies,
-      unsolicited: r.unsolicited,
-      canaries,
+    const swept = o.baseline ? new Set(targets) : undefined;
+    const findings = obs.findings({
       maxIpsPerMac,
-      ...(o.baseline ? { baseline: o.baseline, swept: (ip: string) => targetSet.has(parseIpv4(ip)!) } : {}),
+      ...(o.baseline && swept ? { baseline: o.baseline, swept: (ip: string) => swept.has(parseIpv4(ip)!) } : {}),
     });
     const worst = findings.reduce<Severity | null>((w, f) => (w === null || severityRank(f.severity) > severityRank(w) ? f.severity : w), null);
     const summary: SweepSummary = {
@@ -203,13 +217,13 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
       targets: targets.length,
       canaries: canaries.length,
       sent: r.sent,
-      replies: r.replies.length,
+      replies: r.replies,
       answered: r.answered,
       unanswered: targets.length - r.answered,
       canariesAnswered: r.canariesAnswered,
       unsolicited: r.unsolicited.length,
       malformed: r.malformed,
-      responders: new Set(r.replies.map((x) => x.mac)).size,
+      responders: obs.ipsByMac.size,
       findings: findings.length,
       worst,
       durationMs: r.durationMs,
@@ -217,7 +231,7 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
       interrupted: r.interrupted,
       deadlineReached: r.deadlineReached,
     };
-    return { replies: r.replies, unsolicited: r.unsolicited, findings, summary, plan };
+    return { replies: kept, unsolicited: r.unsolicited, findings, summary, plan };
   } finally {
     if (!o.link) link?.close();
     pcap?.close();

@@ -128,9 +128,10 @@ describe('sweep engine on a memory link with a fake clock', () => {
       if (tip === '10.0.0.1') l.injectLater(reply(tip, '02:00:00:00:00:01'), 5);
       if (tip === '192.0.2.234') l.injectLater(reply(tip, '02:00:00:00:00:99'), 5);
     });
+    const replies: ReplyRecord[] = [];
     const p = runSweepEngine({
       link, clock, targets: expandTargets(['10.0.0.1-3']), canaries: [parseIpv4('192.0.2.234')!], buildFrame: frameFor,
-      ratePps: 0, retries: 2, timeoutMs: 100, backoff: 2, waitMs: 500,
+      ratePps: 0, retries: 2, timeoutMs: 100, backoff: 2, waitMs: 500, onReply: (r) => replies.push(r),
     });
     link.injectLater(reply('10.0.0.1', '02:00:00:00:00:02'), 450); // a second MAC, late: kept in the window
     clock.advance(5000);
@@ -144,7 +145,8 @@ describe('sweep engine on a memory link with a fake clock', () => {
     assert.equal(r.sent, 8);
     assert.equal(r.answered, 1);
     assert.equal(r.canariesAnswered, 1);
-    assert.deepEqual(r.replies.map((x) => [x.tip, x.mac, x.flags]), [
+    assert.equal(r.replies, 3);
+    assert.deepEqual(replies.map((x) => [x.tip, x.mac, x.flags]), [
       ['192.0.2.234', '02:00:00:00:00:99', ['canary']],
       ['10.0.0.1', '02:00:00:00:00:01', []],
       ['10.0.0.1', '02:00:00:00:00:02', ['late', 'multiple-macs']],
@@ -195,5 +197,15 @@ describe('sweep engine on a memory link with a fake clock', () => {
     assert.equal(r.summary.canariesAnswered, 3);
     assert.deepEqual(r.findings.map((f) => [f.kind, f.severity]), [['canary-answered', 'critical'], ['many-ips', 'critical']]);
     assert.equal(r.summary.worst, 'critical');
+    assert.equal(r.replies.length, 65);
+    const lean = new FakeClock();
+    const leanLink = new MemoryLink(lean);
+    leanLink.addResponder((f, l) => l.injectLater(reply(tipOf(f), '02:00:00:00:00:bb'), 300));
+    let streamed = 0;
+    const p2 = sweep({ iface: 'mem0', link: leanLink, clock: lean, targets: ['10.0.0.0/26'], sip: '10.0.0.1', sha: ME, ratePps: 0, keepReplies: false, onReply: () => streamed++ });
+    lean.advance(60_000);
+    const r2 = await p2;
+    assert.deepEqual([r2.replies.length, streamed, r2.summary.replies], [0, 65, 65]);
+    assert.deepEqual(r2.findings, r.findings, 'same verdict without keeping the records');
   });
 });

@@ -164,7 +164,8 @@ export const sweepCommand: CommandModule<GlobalArgs, SweepArgs> = {
         ...(argv.maxIpsPerMac !== undefined ? { maxIpsPerMac: argv.maxIpsPerMac } : {}),
         ...(baseline ? { baseline } : {}),
         ...(argv.pcap !== undefined ? { pcap: argv.pcap } : {}),
-        ...(out.json ? { onReply: (r: ReplyRecord) => out.record(r), onUnsolicited: (u) => out.record(u) } : {}),
+        // JSON streams every reply as it comes; only the human table needs them kept.
+        ...(out.json ? { keepReplies: false, onReply: (r: ReplyRecord) => out.record(r), onUnsolicited: (u) => out.record(u) } : {}),
         ...(bar ? { onProgress: (p: SweepProgress) => bar.update(p) } : {}),
         onStart: (p) =>
           out.note(

@@ -1,0 +1,82 @@
+/**
+ * Sweep speed: a /16 where one proxy ARP host answers every who-has at once (proxy_arp, proxy_delay 0,
+ * the /16 routed via another veth), swept by arpinject and, where installed, by arp-scan at its fastest
+ * setting (--bandwidth=100M --retry=1), on the same lab in the same run. Prints wall time, replies
+ * correlated, peak RSS and the ratio. Figures only: asserts nothing. Run: npm run bench
+ *   node --import tsx bench/sweep.ts [PREFIX_LEN=16] [RUNS=3]
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Lab } from '../src/lab/lab.js';
+
+const len = Number(process.argv[2] ?? 16);
+const runs = Number(process.argv[3] ?? 3);
+const cli = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
+const cidr = `10.99.0.0/${len}`;
+const total = 2 ** (32 - len);
+const dir = mkdtempSync(join(tmpdir(), 'arpinject-bench-'));
+
+interface Run {
+  wallMs: number;
+  replies: number;
+  rssMb: number;
+}
+
+/** Run under GNU time for the peak RSS; stdout to a file. */
+function timed(ns: string, argv: string[], outFile: string): { wallMs: number; rssMb: number; code: number } {
+  const t = process.hrtime.bigint();
+  const r = spawnSync('/usr/bin/time', ['-f', '%M', '-o', `${outFile}.rss`, 'ip', 'netns', 'exec', ns, 'sh', '-c', `exec "$@" > ${outFile}`, 'sh', ...argv], { encoding: 'utf8' });
+  const wallMs = Number(process.hrtime.bigint() - t) / 1e6;
+  const rssKb = Number(readFileSync(`${outFile}.rss`, 'utf8').trim().split('\n').at(-1));
+  return { wallMs, rssMb: rssKb / 1024, code: r.status ?? -1 };
+}
+
+const lab = await Lab.create({
+  prefix: 'bench',
+  namespaces: ['net', 'host', 'far'],
+  veths: [
+    { a: { ns: 'net', name: 'bond0', addrs: [`10.99.0.1/${len}`] }, b: { ns: 'host', name: 'eth0' } },
+    { a: { ns: 'host', name: 'up0', addrs: ['203.0.113.2/24'] }, b: { ns: 'far', name: 'up0', addrs: ['203.0.113.1/24'] } },
+  ],
+  sysctls: [
+    { ns: 'host', key: 'net.ipv4.conf.eth0.proxy_arp', value: 1 },
+    { ns: 'host', key: 'net.ipv4.conf.eth0.forwarding', value: 1 },
+    { ns: 'host', key: 'net.ipv4.neigh.eth0.proxy_delay', value: 0 },
+  ],
+  routes: [{ ns: 'host', route: `${cidr} via 203.0.113.1 dev up0` }],
+});
+try {
+  const ns = lab.nsName('net');
+  const hasArpScan = spawnSync('arp-scan', ['--version']).status !== null;
+  const ours: Run[] = [];
+  const theirs: Run[] = [];
+  for (let i = 0; i < runs; i++) {
+    const f = join(dir, `ours${i}.ndjson`);
+    const r = timed(ns, [process.execPath, cli, 'sweep', '--iface', 'bond0', cidr, '--include-edges', '--max-targets', String(total), '--rate', '0', '--retries', '0', '--timeout', '500', '--wait', '0', '--no-canaries', '--fail-on', 'none', '--json'], f);
+    const lines = readFileSync(f, 'utf8').trim().split('\n');
+    const summary = JSON.parse(lines.at(-1)!);
+    if (r.code !== 0 || summary.type !== 'summary') throw new Error(`arpinject sweep failed: exit ${r.code}`);
+    ours.push({ wallMs: r.wallMs, replies: summary.replies, rssMb: r.rssMb });
+    if (hasArpScan) {
+      const g = join(dir, `arpscan${i}.txt`);
+      const a = timed(ns, ['arp-scan', '-I', 'bond0', '--bandwidth=100M', '--retry=1', '--quiet', '--plain', cidr], g);
+      const replies = readFileSync(g, 'utf8').split('\n').filter((l) => /^\d+\.\d+\.\d+\.\d+\s/.test(l)).length;
+      theirs.push({ wallMs: a.wallMs, replies, rssMb: a.rssMb });
+    }
+  }
+  const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const show = (name: string, rs: Run[]) =>
+    console.log(`${name.padEnd(26)} wall median ${med(rs.map((r) => r.wallMs)).toFixed(0).padStart(6)} ms (runs: ${rs.map((r) => r.wallMs.toFixed(0)).join(', ')})  replies ${rs.map((r) => r.replies).join('/')} of ${total}  peak RSS ${med(rs.map((r) => r.rssMb)).toFixed(1)} MB`);
+  console.log(`sweep of ${cidr} (${total} targets), one proxy answering all at once; kernel ${execFileSync('uname', ['-r'], { encoding: 'utf8' }).trim()}, node ${process.version}`);
+  show('arpinject --rate 0', ours);
+  if (hasArpScan) {
+    show('arp-scan --bandwidth=100M', theirs);
+    console.log(`ratio arpinject/arp-scan wall: ${(med(ours.map((r) => r.wallMs)) / med(theirs.map((r) => r.wallMs))).toFixed(2)} (target <= 0.8)`);
+  } else console.log('arp-scan not installed: no comparison');
+} finally {
+  await lab.destroy();
+  rmSync(dir, { recursive: true, force: true });
+}
