@@ -75,7 +75,8 @@ export function detect(input: DetectInput): Finding[] {
 export class Observations {
   readonly canarySet: Set<string>;
   readonly ipsByMac = new Map<string, Set<string>>();
-  readonly macsByIp = new Map<string, Set<string>>();
+  /** IP -> the MAC that claims it, or a Set when several do (one Set per IP would cost 65,536 Sets on a /16). */
+  readonly macsOfIp = new Map<string, string | Set<string>>();
   readonly mismatch = new Map<string, { ethSrcs: Set<string>; ips: Set<string> }>();
   readonly unsolicitedByMac = new Map<string, Set<string>>();
 
@@ -88,9 +89,11 @@ export class Observations {
     if (!ips) this.ipsByMac.set(r.mac, (ips = new Set()));
     ips.add(r.tip);
     if (!this.canarySet.has(r.tip)) {
-      let macs = this.macsByIp.get(r.tip);
-      if (!macs) this.macsByIp.set(r.tip, (macs = new Set()));
-      macs.add(r.mac);
+      const m = this.macsOfIp.get(r.tip);
+      if (m === undefined) this.macsOfIp.set(r.tip, r.mac);
+      else if (typeof m === 'string') {
+        if (m !== r.mac) this.macsOfIp.set(r.tip, new Set([m, r.mac]));
+      } else m.add(r.mac);
     }
     if (r.ethSrcMismatch) {
       let m = this.mismatch.get(r.mac);
@@ -108,7 +111,12 @@ export class Observations {
 
   findings(input: Omit<DetectInput, 'replies' | 'unsolicited' | 'canaries'>): Finding[] {
     const threshold = input.maxIpsPerMac ?? DEFAULT_MAX_IPS_PER_MAC;
-    const { canarySet, ipsByMac, macsByIp, mismatch, unsolicitedByMac } = this;
+    const { canarySet, ipsByMac, mismatch, unsolicitedByMac } = this;
+    const macsOfIp = this.macsOfIp;
+    const macsOf = (ip: string): string[] | undefined => {
+      const m = macsOfIp.get(ip);
+      return m === undefined ? undefined : typeof m === 'string' ? [m] : [...m];
+    };
     const findings: Finding[] = [];
     const hijackers = new Set<string>();
 
@@ -130,7 +138,7 @@ export class Observations {
     for (const [mac, ipsAll] of ipsByMac) {
       const ips = [...ipsAll].filter((ip) => !canarySet.has(ip));
       if (ips.length <= threshold) continue;
-      const shared = ips.filter((ip) => (macsByIp.get(ip)?.size ?? 0) > 1);
+      const shared = ips.filter((ip) => typeof macsOfIp.get(ip) === 'object');
       const critical = hijackers.has(mac) || shared.length > 0;
       if (critical) hijackers.add(mac);
       findings.push({
@@ -147,8 +155,8 @@ export class Observations {
       });
     }
 
-    for (const [ip, set] of macsByIp) {
-      if (set.size < 2) continue;
+    for (const [ip, set] of macsOfIp) {
+      if (typeof set === 'string') continue;
       const list = [...set];
       const hij = list.filter((m) => hijackers.has(m));
       findings.push({
@@ -177,13 +185,13 @@ export class Observations {
 
     if (input.baseline) {
       for (const [ip, expected] of input.baseline) {
-        const got = macsByIp.get(ip);
+        const got = macsOf(ip);
         if (!got) {
           if (!input.swept || input.swept(ip))
             findings.push({ type: 'finding', kind: 'missing-host', severity: 'warning', mac: expected, ips: [ip], message: `${ip} (${expected} in the baseline) did not answer`, evidence: { expected } });
           continue;
         }
-        const others = [...got].filter((m) => m !== expected);
+        const others = got.filter((m) => m !== expected);
         if (others.length)
           findings.push({
             type: 'finding',
@@ -192,12 +200,14 @@ export class Observations {
             mac: others[0]!,
             ips: [ip],
             message: `${ip} is answered by ${others.join(', ')}; the baseline expects ${expected}`,
-            evidence: { expected, got: [...got] },
+            evidence: { expected, got },
           });
       }
-      for (const [ip, set] of macsByIp)
-        if (!input.baseline.has(ip))
-          findings.push({ type: 'finding', kind: 'new-host', severity: 'info', mac: [...set][0]!, ips: [ip], message: `${ip} (${[...set].join(', ')}) is not in the baseline`, evidence: { macs: [...set] } });
+      for (const ip of macsOfIp.keys()) {
+        if (input.baseline.has(ip)) continue;
+        const macs = macsOf(ip)!;
+        findings.push({ type: 'finding', kind: 'new-host', severity: 'info', mac: macs[0]!, ips: [ip], message: `${ip} (${macs.join(', ')}) is not in the baseline`, evidence: { macs } });
+      }
     }
 
     for (const [mac, ips] of unsolicitedByMac)

@@ -9,7 +9,8 @@ import type { Captured, Link } from '../link/link.js';
 import { type Logger, silentLogger } from '../log.js';
 import type { Clock, TimerHandle } from '../probe/clock.js';
 import { type ReplyRecord, type UnsolicitedRecord, replyRecord, unsolicitedRecord } from '../probe/records.js';
-import { formatIpv4, parseIpv4 } from '../wire/address.js';
+import { formatIpv4, readU32 } from '../wire/address.js';
+import { ARP } from '../wire/arp.js';
 import { ArpOp } from '../wire/codes.js';
 import { decodeArpFrame, frameVlan } from '../wire/frame.js';
 
@@ -96,6 +97,7 @@ export function runSweepEngine(o: EngineOptions): Promise<EngineResult> {
   let answeredCanaries = 0;
   let malformed = 0;
   let lastSendAt = 0;
+  let lastReplyAt = 0;
   let resolveBy = 0;
   let tokens = 1;
   const start = clock.now();
@@ -118,6 +120,7 @@ export function runSweepEngine(o: EngineOptions): Promise<EngineResult> {
       unsubscribe();
       o.signal?.removeEventListener('abort', onAbort);
       o.onProgress?.(progress());
+      log.debug({ lastSendMs: Math.round(lastSendAt - start), lastReplyMs: Math.round(lastReplyAt - start), endMs: Math.round(clock.now() - start) }, 'sweep engine timeline');
       resolve({
         replies,
         unsolicited,
@@ -141,13 +144,14 @@ export function runSweepEngine(o: EngineOptions): Promise<EngineResult> {
       }
       const fr = d.value;
       if (fr.arp.op !== ArpOp.Reply) return;
-      const i = frameVlan(fr.eth) === o.vlan ? index.get(parseIpv4(fr.arp.senderIp)!) : undefined;
+      const i = frameVlan(fr.eth) === o.vlan ? index.get(readU32(f.bytes, fr.eth.payloadOffset + ARP.spa(6, 4))) : undefined;
       if (i === undefined || attempts[i] === 0) {
         const u = unsolicitedRecord(link.name, fr, f.time);
         unsolicited.push(u);
         o.onUnsolicited?.(u);
         return;
       }
+      lastReplyAt = f.time;
       const mac = fr.arp.senderMac;
       let list = macs.get(i);
       const first = list === undefined;
@@ -247,12 +251,19 @@ export function runSweepEngine(o: EngineOptions): Promise<EngineResult> {
       }
     };
 
-    /** Nothing left to send: end when the last timeout and the listening window have passed. */
+    /**
+     * Nothing left to send: end when the last timeout and the listening window have passed, or, once
+     * everything is answered, when the listening window alone has (called again then: moves the end earlier).
+     */
+    let endAt = Infinity;
     const scheduleEnd = () => {
-      if (endTimer || finished) return;
+      if (finished) return;
       const allAnswered = answeredTargets + answeredCanaries === n;
-      const endAt = Math.max(allAnswered ? lastSendAt : resolveBy, lastSendAt + o.waitMs);
-      endTimer = clock.setTimer(Math.max(0, endAt - clock.now()), () => finish(false));
+      const at = Math.max(allAnswered ? lastSendAt : resolveBy, lastSendAt + o.waitMs);
+      if (at >= endAt) return;
+      endAt = at;
+      if (endTimer) clock.clearTimer(endTimer);
+      endTimer = clock.setTimer(Math.max(0, at - clock.now()), () => finish(false));
     };
 
     const onAbort = () => finish(true);

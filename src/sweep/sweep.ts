@@ -205,6 +205,8 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
       ...(o.signal ? { signal: o.signal } : {}),
       logger: log,
     });
+    const mem = process.memoryUsage();
+    log.debug({ durationMs: r.durationMs, sent: r.sent, replies: r.replies, rssMb: Math.round(mem.rss / 1048576), heapUsedMb: Math.round(mem.heapUsed / 1048576), externalMb: Math.round(mem.external / 1048576) }, 'sweep done');
     const swept = o.baseline ? new Set(targets) : undefined;
     const findings = obs.findings({
       maxIpsPerMac,

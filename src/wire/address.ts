@@ -40,6 +40,25 @@ export function formatMac(bytes: Uint8Array, offset = 0): Mac {
   );
 }
 
+/**
+ * formatMac through a small cache: on a capture path the same few MACs (ours, the responders') come
+ * back in every frame, and formatting allocates. Bounded: cleared when it reaches 4096 entries.
+ */
+const macCache = new Map<number, Mac>();
+export function formatMacCached(bytes: Uint8Array, offset = 0): Mac {
+  const key = ((bytes[offset]! << 8) | bytes[offset + 1]!) * 0x1_0000_0000 + (((bytes[offset + 2]! << 24) | (bytes[offset + 3]! << 16) | (bytes[offset + 4]! << 8) | bytes[offset + 5]!) >>> 0);
+  let s = macCache.get(key);
+  if (s === undefined) {
+    if (macCache.size >= 4096) macCache.clear();
+    s = formatMac(bytes, offset);
+    macCache.set(key, s);
+  }
+  return s;
+}
+
+/** Big-endian uint32 at offset (an IPv4 address as a number). */
+export const readU32 = (b: Uint8Array, o: number): number => ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
+
 export const isBroadcastMac = (mac: Mac): boolean => mac === BROADCAST_MAC;
 /** Group bit set (includes broadcast). */
 export const isMulticastMac = (mac: Mac): boolean => (parseInt(mac.slice(0, 2), 16) & 0x01) !== 0;

@@ -4,7 +4,7 @@
  * - ArpPacket: the full Ethernet/IPv4 packet (htype 1 or 6, ptype 0x0800, hlen 6, plen 4).
  * Offsets in one table (ARP), the address fields computed from hlen/plen. Pure, never throws on input.
  */
-import { formatMac, parseIpv4, readIpv4, writeIpv4, type Ipv4, type Mac } from './address.js';
+import { formatMacCached, parseIpv4, readIpv4, writeIpv4, type Ipv4, type Mac } from './address.js';
 import { ArpHwType, EtherType } from './codes.js';
 import { writeMac } from './ethernet.js';
 import { type WireResult, fail, truncated } from './result.js';
@@ -69,9 +69,9 @@ export function parseArp(bytes: Uint8Array, offset = 0): WireResult<ArpPacket> {
     value: {
       op,
       htype,
-      senderMac: formatMac(bytes, offset + ARP.sha(hlen, plen)),
+      senderMac: formatMacCached(bytes, offset + ARP.sha(hlen, plen)),
       senderIp: readIpv4(bytes, offset + ARP.spa(hlen, plen)),
-      targetMac: formatMac(bytes, offset + ARP.tha(hlen, plen)),
+      targetMac: formatMacCached(bytes, offset + ARP.tha(hlen, plen)),
       targetIp: readIpv4(bytes, offset + ARP.tpa(hlen, plen)),
     },
   };

@@ -2,7 +2,7 @@
  * Ethernet II with any number of 802.1Q / 802.1ad tags (IEEE 802.3, 802.1Q). Pure.
  * Offsets live in ETH (one table). parseEthernet never throws on untrusted bytes.
  */
-import { formatMac, parseMac, type Mac } from './address.js';
+import { formatMacCached, parseMac, type Mac } from './address.js';
 import { EtherType } from './codes.js';
 import { type WireResult, truncated, fail } from './result.js';
 
@@ -61,7 +61,7 @@ export function parseEthernet(bytes: Uint8Array): WireResult<EthernetHeader> {
   }
   return {
     ok: true,
-    value: { dst: formatMac(bytes, ETH.dst), src: formatMac(bytes, ETH.src), vlans, etherType: type, payloadOffset: off + 2 },
+    value: { dst: formatMacCached(bytes, ETH.dst), src: formatMacCached(bytes, ETH.src), vlans, etherType: type, payloadOffset: off + 2 },
   };
 }
 
