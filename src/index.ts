@@ -24,8 +24,22 @@ export { MemoryLink } from './link/memory-link.js';
 export { PcapWriter, PcapFileLink, readPcapFile, parsePcap } from './link/pcap-file.js';
 export { interfaceMac, interfaceIpv4, defaultSenderIp, hasRawPrivilege, preflightInterface } from './link/interfaces.js';
 
+// Sweeps and findings.
+export { sweep, SWEEP_DEFAULTS, ppsForBandwidth } from './sweep/sweep.js';
+export type { SweepOptions, SweepResult, SweepSummary, SweepPlanInfo } from './sweep/sweep.js';
+export { runSweepEngine } from './sweep/engine.js';
+export type { EngineOptions, EngineResult, SweepProgress } from './sweep/engine.js';
+export { expandTargets, parseTarget, targetsFromText, defaultCanaries } from './sweep/targets.js';
+export { parseBaseline, readBaseline } from './sweep/baseline.js';
+export { detect, Observations, SEVERITIES, severityRank, DEFAULT_MAX_IPS_PER_MAC } from './detect/findings.js';
+export type { Finding, FindingKind, Severity, DetectInput } from './detect/findings.js';
+
 // Labs: network namespaces and scriptable ARP hosts.
 export { startResponder } from './lab/responder.js';
+export { Lab, withLab, cleanupStaleLabs } from './lab/lab.js';
+export type { LabSpec, LabEnd } from './lab/lab.js';
+export { createGrnetLab, breakGrnetRoutes, grnetSpec, segmentSpec } from './lab/topologies.js';
+export type { GrnetLab, SegmentHost } from './lab/topologies.js';
 export type { Claim, Responder, ResponderOptions, AnswerRecord } from './lab/responder.js';
 
 // Wire format, errors, logging seam.
