@@ -34,6 +34,11 @@ export { parseBaseline, readBaseline } from './sweep/baseline.js';
 export { detect, Observations, SEVERITIES, severityRank, DEFAULT_MAX_IPS_PER_MAC } from './detect/findings.js';
 export type { Finding, FindingKind, Severity, DetectInput } from './detect/findings.js';
 
+// Explaining the kernel.
+export { explain, arpIgnoreBlocks, MODEL_KERNELS } from './explain/model.js';
+export type { ExplainState, ExplainRequest, Explanation, Step, Conf, Addr, RouteLookup } from './explain/model.js';
+export { readExplainState, routeGet } from './explain/read-linux.js';
+
 // Labs: network namespaces and scriptable ARP hosts.
 export { startResponder } from './lab/responder.js';
 export { Lab, withLab, cleanupStaleLabs } from './lab/lab.js';
