@@ -1,0 +1,116 @@
+/** `arpinject watch`: decode every ARP frame on a link (or in a pcap), keep a table, raise findings. */
+import type { Argv, CommandModule } from 'yargs';
+import { SEVERITIES, type Severity, severityRank } from '../../detect/findings.js';
+import { UsageError } from '../../errors.js';
+import { CapLink } from '../../link/cap-link.js';
+import { runIpJson } from '../../link/interfaces.js';
+import { PcapFileLink, PcapWriter } from '../../link/pcap-file.js';
+import { checkInt } from '../../probe/options.js';
+import { ArpWatcher, type WatchRecord } from '../../watch/analyzer.js';
+import { formatWatchRecord, formatWatchSummary } from '../../watch/format.js';
+import { WatchMetrics } from '../../watch/metrics.js';
+import { type GlobalArgs, runCommand } from '../context.js';
+import { ExitCode } from '../exit-codes.js';
+
+export interface WatchArgs extends GlobalArgs {
+  iface?: string;
+  read?: string;
+  duration?: number;
+  pcap?: string;
+  metrics?: number;
+  metricsHost: string;
+  filter: string;
+  stormIps?: number;
+  stormWindow?: number;
+  hostScoped?: string[];
+  failOn?: string;
+}
+
+/** Host-scoped IPv4 addresses configured here (besides 127/8): they must never be an ARP sender. */
+export function localHostScoped(): string[] {
+  const rows = runIpJson<Array<{ addr_info?: Array<{ local?: string; scope?: string }> }>>(['-4', 'addr', 'show']);
+  return rows.flatMap((r) => (r.addr_info ?? []).filter((a) => a.scope === 'host' && a.local && !a.local.startsWith('127.')).map((a) => a.local!));
+}
+
+export const watchCommand: CommandModule<GlobalArgs, WatchArgs> = {
+  command: 'watch',
+  describe: 'decode every ARP frame on a link (or in a pcap file), pair requests and replies, raise findings',
+  builder: (y) =>
+    y
+      .option('iface', { alias: 'i', type: 'string', describe: 'interface to capture on (live; needs CAP_NET_RAW)' })
+      .option('read', { alias: 'r', type: 'string', describe: 'analyse a classic pcap file instead (no privileges needed)' })
+      .option('duration', { type: 'number', describe: 'stop after this many seconds (default: until Ctrl-C)' })
+      .option('pcap', { type: 'string', describe: 'also write every captured frame to this pcap file (complete even after Ctrl-C)' })
+      .option('metrics', { type: 'number', describe: 'serve Prometheus metrics on this port (/metrics)' })
+      .option('metrics-host', { type: 'string', default: '127.0.0.1', describe: 'address to serve metrics on' })
+      .option('filter', { type: 'string', default: 'arp or vlan', describe: 'BPF capture filter (live)' })
+      .option('storm-ips', { type: 'number', describe: 'a MAC replying for this many IPs within --storm-window is a reply storm (default 16)' })
+      .option('storm-window', { type: 'number', describe: 'seconds (default 10)' })
+      .option('host-scoped', { type: 'string', array: true, describe: 'addresses that must never be an ARP sender (default, live: this host\'s scope-host addresses)' })
+      .option('fail-on', { type: 'string', choices: SEVERITIES, describe: 'exit 1 if a finding at or above this severity was raised' })
+      .check((a) => {
+        if ((a.iface === undefined) === (a.read === undefined)) throw new UsageError('ERR_INVALID_ARGUMENT', 'give exactly one of --iface IF (live) or --read FILE.pcap');
+        return true;
+      }) as unknown as Argv<WatchArgs>,
+  handler: (argv) =>
+    runCommand(
+      argv,
+      async ({ out, log, signal }) => {
+        const durationS = argv.duration !== undefined ? checkInt(argv.duration, '--duration', 1, 86_400 * 365) : undefined;
+        const metrics = argv.metrics !== undefined ? new WatchMetrics() : undefined;
+        let worst: Severity | undefined;
+        const emit = (r: WatchRecord) => {
+          metrics?.observe(r);
+          if (r.type === 'finding' && (worst === undefined || severityRank(r.severity) > severityRank(worst))) worst = r.severity;
+          if (out.json) out.record(r);
+          else out.line(formatWatchRecord(r));
+        };
+        const watcher = new ArpWatcher(emit, {
+          ...(argv.stormIps !== undefined ? { stormIps: checkInt(argv.stormIps, '--storm-ips', 2, 1_000_000) } : {}),
+          ...(argv.stormWindow !== undefined ? { stormWindowMs: checkInt(argv.stormWindow, '--storm-window', 1, 86_400) * 1000 } : {}),
+          hostScoped: argv.hostScoped?.map(String) ?? (argv.iface !== undefined ? localHostScoped() : []),
+        });
+        const server = metrics ? await metrics.serve(checkInt(argv.metrics, '--metrics', 0, 65535), argv.metricsHost) : undefined;
+        if (server) log.info({ address: server.address() }, 'serving metrics');
+        let interrupted = false;
+        try {
+          if (argv.read !== undefined) {
+            const link = PcapFileLink.open(argv.read);
+            link.onFrame((f) => watcher.ingest(f));
+            link.replay();
+            if (link.truncatedTail) log.warn({ file: argv.read }, 'the last record of the file is cut short (ignored)');
+          } else {
+            const pcap = argv.pcap !== undefined ? PcapWriter.open(argv.pcap) : undefined;
+            const link = CapLink.open(argv.iface!, { filter: argv.filter, logger: log });
+            try {
+              link.onFrame((f) => {
+                pcap?.write(f.bytes, f.time);
+                watcher.ingest(f);
+              });
+              out.note(`watching ARP on ${argv.iface}${durationS ? ` for ${durationS} s` : ' (Ctrl-C to stop)'}`);
+              if (out.json) out.record({ type: 'ready', iface: argv.iface });
+              await new Promise<void>((resolve) => {
+                const t = durationS !== undefined ? setTimeout(resolve, durationS * 1000) : undefined;
+                signal.addEventListener('abort', () => {
+                  interrupted = true;
+                  if (t) clearTimeout(t);
+                  resolve();
+                });
+              });
+            } finally {
+              link.close();
+              pcap?.close();
+            }
+          }
+        } finally {
+          server?.close();
+        }
+        const s = watcher.summary(interrupted);
+        if (out.json) out.record(s);
+        else for (const l of formatWatchSummary(s)) out.line(l);
+        const failOn = argv.failOn as Severity | undefined;
+        return failOn !== undefined && worst !== undefined && severityRank(worst) >= severityRank(failOn) ? ExitCode.NOT_MET : ExitCode.OK;
+      },
+      { signalEndsNormally: true },
+    ),
+};

@@ -1,0 +1,33 @@
+/** tcpdump-like lines for watch records. */
+import type { WatchRecord, WatchSummary } from './analyzer.js';
+
+const SEV = { critical: 'CRITICAL', warning: 'WARNING', info: 'info' } as const;
+const clock = (iso: string): string => iso.slice(11, 23);
+
+export function formatWatchRecord(r: WatchRecord): string {
+  switch (r.type) {
+    case 'arp': {
+      const head = `${clock(r.time)} ${r.ethSrc} > ${r.ethDst}${r.vlan !== null ? ` vlan ${r.vlan}` : ''}`;
+      const mism = r.ethSrc !== r.sha ? ` (sha ${r.sha})` : '';
+      if (r.opcode === 1)
+        return `${head} ARP Request who-has ${r.tpa}${r.tha !== '00:00:00:00:00:00' ? ` (${r.tha})` : ''} tell ${r.spa}${mism}${r.gratuitous ? ' [gratuitous]' : ''}`;
+      if (r.opcode === 2)
+        return `${head} ARP Reply ${r.spa} is-at ${r.sha}${r.ethSrc !== r.sha ? ` (eth src ${r.ethSrc})` : ''}${r.answers ? ` (to ${r.answers.asker}, ${r.answers.latencyMs} ms after the request)` : r.gratuitous ? ' [gratuitous]' : ' [no request seen]'}`;
+      return `${head} ARP ${r.op} ${r.spa} (${r.sha}) -> ${r.tpa} (${r.tha})`;
+    }
+    case 'malformed':
+      return `${clock(r.time)} MALFORMED ${r.length} bytes: ${r.issue.message} ${JSON.stringify(r.raw)}`;
+    case 'finding':
+      return `${clock(r.time)} !! ${SEV[r.severity]} ${r.kind}: ${r.message}`;
+  }
+}
+
+export function formatWatchSummary(s: WatchSummary): string[] {
+  const kinds = Object.entries(s.findingsByKind).map(([k, n]) => `${k} ${n}`).join(', ');
+  const lines = [
+    `--- ${s.frames} frames: ${s.requests} requests, ${s.replies} replies (${s.paired} paired with a request), ${s.otherOps} other ops, ${s.gratuitous} gratuitous, ${s.malformed} malformed, ${s.ignored} not ARP; ${s.ips} IPs, ${s.macs} MACs; ${(s.durationMs / 1000).toFixed(1)} s${s.interrupted ? ', interrupted' : ''} ---`,
+    `findings: ${s.findings}${kinds ? ` (${kinds})` : ''}`,
+  ];
+  for (const [ip, macs] of Object.entries(s.multiMacIps)) lines.push(`${ip} was claimed by ${macs.length} MACs: ${macs.join(', ')}`);
+  return lines;
+}
