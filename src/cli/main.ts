@@ -12,6 +12,7 @@ import { respondCommand } from './commands/respond.js';
 import { sweepCommand } from './commands/sweep.js';
 import { explainCommand } from './commands/explain.js';
 import { watchCommand } from './commands/watch.js';
+import { triggerCommand } from './commands/trigger.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -27,6 +28,7 @@ export async function main(args: string[]): Promise<void> {
     .command(sweepCommand as unknown as CommandModule)
     .command(explainCommand as unknown as CommandModule)
     .command(watchCommand as unknown as CommandModule)
+    .command(triggerCommand as unknown as CommandModule)
     .example('$0 --iface bond0 --tip 8.8.8.8', 'does anyone on bond0 claim 8.8.8.8?')
     .example('$0 probe -i bond0 -t 10.0.0.2 --expect 02:00:00:00:00:01 --json', 'CI: only that MAC may answer for 10.0.0.2')
     .strict()

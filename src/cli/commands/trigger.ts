@@ -1,0 +1,51 @@
+/** `arpinject trigger`: make the kernel ARP for a neighbour and report the sender IP it chose. */
+import type { Argv, CommandModule } from 'yargs';
+import { preflightInterface } from '../../link/interfaces.js';
+import { checkInt, checkIp } from '../../probe/options.js';
+import { type TriggerResult, trigger } from '../../trigger/trigger.js';
+import { type GlobalArgs, runCommand } from '../context.js';
+import { ExitCode } from '../exit-codes.js';
+
+export interface TriggerArgs extends GlobalArgs {
+  iface: string;
+  dst: string;
+  src?: string;
+  timeout?: number;
+  flush: boolean;
+}
+
+export function formatTrigger(r: TriggerResult): string[] {
+  const lines: string[] = [];
+  if (r.request) lines.push(`kernel ARP request on ${r.iface}: who-has ${r.dst} tell ${r.request.spa} (${r.request.sha})`);
+  else lines.push(`no ARP request from this host for ${r.dst} on ${r.iface}`);
+  if (r.reply) lines.push(`reply: ${r.dst} is-at ${r.reply.mac} (${r.reply.rttMs} ms)`);
+  else if (r.request) lines.push(`no reply from ${r.dst}`);
+  lines.push(`arp_announce: ${r.iface}=${r.arpAnnounce.dev}, all=${r.arpAnnounce.all} (effective ${r.arpAnnounce.effective})${r.src ? `; echo sent from ${r.src}` : ''}`);
+  if (r.leak) lines.push(`${r.leak.severity.toUpperCase()} ${r.leak.kind}: ${r.leak.message}`);
+  else if (r.senderIp) lines.push(`sender ${r.senderIp}: fine`);
+  if (r.note) lines.push(`note: ${r.note}`);
+  return lines;
+}
+
+export const triggerCommand: CommandModule<GlobalArgs, TriggerArgs> = {
+  command: 'trigger',
+  describe: "make the kernel ARP for an address (ICMP echo via raw-socket) and check the sender IP it uses (ARP bubble)",
+  builder: (y) =>
+    y
+      .option('iface', { alias: 'i', type: 'string', demandOption: 'give the interface: --iface IF', describe: 'interface the echo (and so the ARP request) leaves by' })
+      .option('dst', { type: 'string', demandOption: 'give the neighbour: --dst IP', describe: 'the address the kernel must resolve' })
+      .option('src', { type: 'string', describe: 'send the echo from this local address (IP_HDRINCL), e.g. a host-scoped 169.254.1.1' })
+      .option('timeout', { type: 'number', describe: 'ms to wait for the request and the reply (default 1500)' })
+      .option('flush', { type: 'boolean', default: false, describe: 'delete the neighbour entry first so that the kernel must ARP' }) as unknown as Argv<TriggerArgs>,
+  handler: (argv) =>
+    runCommand(argv, async ({ out, log }) => {
+      const dst = checkIp(argv.dst, '--dst');
+      const src = argv.src !== undefined ? checkIp(String(argv.src), '--src') : undefined;
+      const timeoutMs = argv.timeout !== undefined ? checkInt(argv.timeout, '--timeout', 1, 60_000) : undefined;
+      preflightInterface(argv.iface);
+      const r = await trigger({ iface: argv.iface, dst, ...(src ? { src } : {}), ...(timeoutMs ? { timeoutMs } : {}), flush: argv.flush, logger: log });
+      if (out.json) out.record(r);
+      else for (const l of formatTrigger(r)) out.line(l);
+      return r.request && !r.leak ? ExitCode.OK : ExitCode.NOT_MET;
+    }),
+};
