@@ -1,0 +1,153 @@
+/**
+ * watch on a live link: the fixtures' frames are put on a veth with the project's own send path and
+ * watched from the other end; the live findings must equal `watch --read` on the same files. Then
+ * Ctrl-C, the pcap it leaves, metrics, and the ARP bubble seen by trigger and by a watcher.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { Lab } from '../../src/lab/lab.js';
+import { readPcapFile } from '../../src/link/pcap-file.js';
+import { parseNdjson, runCli, startCli, stopChild } from '../helpers/cli.js';
+import { skipUnlessRoot } from '../helpers/root.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'arpinject-watch-'));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+const fixtures = fileURLToPath(new URL('../fixtures/', import.meta.url));
+const injector = fileURLToPath(new URL('../helpers/inject-pcap.ts', import.meta.url));
+const findingKeys = (records: Array<Record<string, any>>) => records.filter((r) => r.type === 'finding').map((r) => `${r.kind}:${r.severity}:${r.mac}`);
+
+describe('watch, live', { skip: skipUnlessRoot }, () => {
+  let lab: Lab;
+  let net: string;
+  let mon: string;
+  before(async () => {
+    lab = await Lab.create({ namespaces: ['net', 'mon'], veths: [{ a: { ns: 'net', name: 'bond0' }, b: { ns: 'mon', name: 'eth0' } }] });
+    net = lab.nsName('net');
+    mon = lab.nsName('mon');
+  });
+  after(async () => lab?.destroy());
+
+  const inject = (file: string) => JSON.parse(execFileSync('ip', ['netns', 'exec', net, process.execPath, '--import', 'tsx', injector, 'bond0', file], { encoding: 'utf8' }).trim());
+
+  for (const name of readdirSync(fixtures).filter((f) => f.endsWith('.pcap')).sort()) {
+    test(`${name}: live findings = --read findings; counters add up`, async () => {
+      const file = join(fixtures, name);
+      const offline = await runCli(undefined, ['watch', '--read', file, '--json']);
+      assert.equal(offline.code, 0, offline.stderr);
+      const w = await startCli(mon, ['watch', '--iface', 'eth0', '--json']);
+      const { sent } = inject(file);
+      assert.equal(sent, readPcapFile(file).records.length);
+      await new Promise((r) => setTimeout(r, 200));
+      assert.equal(await stopChild(w.child), 0, 'SIGTERM ends watch normally');
+      const live = parseNdjson(w.output());
+      const s = live.at(-1)!;
+      assert.equal(s.type, 'summary');
+      assert.equal(s.frames, sent, 'every injected frame was captured');
+      assert.equal(s.frames, s.arp + s.malformed + s.ignored, 'counters add up');
+      assert.deepEqual(findingKeys(live), findingKeys(offline.records));
+      const off = offline.records.at(-1)!;
+      assert.deepEqual([s.requests, s.replies, s.malformed, s.paired, s.gratuitous], [off.requests, off.replies, off.malformed, off.paired, off.gratuitous]);
+      if (name === 'storm.pcap') assert.deepEqual(findingKeys(live), ['reply-storm:critical:32:6b:33:03:b2:c2']);
+      if (name === 'hostile.pcap') assert.equal(s.malformed, 8);
+    });
+  }
+
+  test('Ctrl-C prints the summary and leaves a complete pcap; --fail-on', async () => {
+    const pcap = join(tmp, 'live.pcap');
+    const w = await startCli(mon, ['watch', '--iface', 'eth0', '--json', '--pcap', pcap, '--fail-on', 'critical']);
+    inject(join(fixtures, 'storm.pcap'));
+    await new Promise((r) => setTimeout(r, 200));
+    const code = await new Promise<number | null>((resolve) => {
+      w.child.once('exit', (c) => resolve(c));
+      w.child.kill('SIGINT');
+    });
+    assert.equal(code, 1, 'a critical finding with --fail-on critical: exit 1');
+    const s = parseNdjson(w.output()).at(-1)!;
+    assert.deepEqual([s.type, s.interrupted, s.frames], ['summary', true, 40]);
+    assert.equal(readPcapFile(pcap).records.length, 40);
+    const text = execFileSync('tcpdump', ['-r', pcap, '-nn'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    assert.equal((text.match(/is-at 32:6b:33:03:b2:c2/g) ?? []).length, 20);
+  });
+
+  test('--metrics serves Prometheus text while watching', async () => {
+    const port = 19000 + (process.pid % 1000);
+    const w = await startCli(mon, ['watch', '--iface', 'eth0', '--json', '--metrics', String(port)]);
+    try {
+      inject(join(fixtures, 'flipflop.pcap'));
+      await new Promise((r) => setTimeout(r, 200));
+      const body = execFileSync('ip', ['netns', 'exec', mon, process.execPath, '-e', `fetch('http://127.0.0.1:${port}/metrics').then(r=>r.text()).then(t=>process.stdout.write(t))`], { encoding: 'utf8' });
+      assert.match(body, /arpinject_watch_frames_total\{op="reply"\} 4/);
+      assert.match(body, /arpinject_watch_ip_macs\{ip="10\.0\.0\.5"\} 2/);
+      assert.match(body, /arpinject_watch_findings_total\{kind="flip-flop",severity="warning"\} 1/);
+    } finally {
+      await stopChild(w.child);
+    }
+  });
+
+  test('bad input: neither or both of --iface/--read exits 2; a missing file exits 3', async () => {
+    assert.equal((await runCli(undefined, ['watch'])).code, 2);
+    assert.equal((await runCli(undefined, ['watch', '--iface', 'x', '--read', 'y'])).code, 2);
+    const missing = await runCli(undefined, ['watch', '--read', join(tmp, 'nope.pcap')]);
+    assert.equal(missing.code, 3);
+    assert.match(missing.stderr, /cannot read/);
+  });
+});
+
+describe('trigger: the ARP bubble (seed 002)', { skip: skipUnlessRoot }, () => {
+  let lab: Lab;
+  let host: string;
+  let vm: string;
+  before(async () => {
+    // host: uplink eth0 10.5.0.1/24 plus 169.254.1.1/32 scope host on it; vm: 10.5.0.2/24
+    lab = await Lab.create({
+      namespaces: ['host', 'vm'],
+      veths: [{ a: { ns: 'host', name: 'eth0', addrs: ['10.5.0.1/24'] }, b: { ns: 'vm', name: 'eth0', addrs: ['10.5.0.2/24'] } }],
+    });
+    await lab.ip('host', 'addr', 'add', '169.254.1.1/32', 'dev', 'eth0', 'scope', 'host');
+    host = lab.nsName('host');
+    vm = lab.nsName('vm');
+  });
+  after(async () => lab?.destroy());
+
+  test('arp_announce=0: the kernel ARPs with sender 169.254.1.1: flagged; a watcher on the VM side sees it too', async () => {
+    await lab.sysctl('host', 'net.ipv4.conf.eth0.arp_announce', 0);
+    const w = await startCli(vm, ['watch', '--iface', 'eth0', '--json']);
+    const r = await runCli(host, ['trigger', '--iface', 'eth0', '--dst', '10.5.0.2', '--src', '169.254.1.1', '--flush', '--json']);
+    await new Promise((res) => setTimeout(res, 200));
+    await stopChild(w.child);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    const t = r.records.at(-1)!;
+    assert.equal(t.senderIp, '169.254.1.1');
+    assert.equal(t.leak.kind, 'host-scoped-sender');
+    assert.equal(t.leak.severity, 'critical');
+    assert.equal(t.reply.mac, await lab.mac('vm', 'eth0'));
+    const seen = parseNdjson(w.output()).filter((x) => x.type === 'finding' && x.kind === 'bogus-sender');
+    assert.equal(seen.length, 1);
+    assert.deepEqual(seen[0]!.ips, ['169.254.1.1']);
+    // The poison, observed in the VM's own neighbour table: 169.254.1.1 is now at the host's MAC.
+    const neigh = JSON.parse(await lab.ip('vm', '-j', 'neigh', 'show', '169.254.1.1')) as Array<{ lladdr?: string }>;
+    assert.equal(neigh[0]?.lladdr, await lab.mac('host', 'eth0'));
+  });
+
+  test('arp_announce=2: the kernel uses its eth0 address: not flagged', async () => {
+    await lab.sysctl('host', 'net.ipv4.conf.eth0.arp_announce', 2);
+    const r = await runCli(host, ['trigger', '--iface', 'eth0', '--dst', '10.5.0.2', '--src', '169.254.1.1', '--flush', '--json']);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const t = r.records.at(-1)!;
+    assert.equal(t.senderIp, '10.5.0.1');
+    assert.equal(t.leak, null);
+    assert.deepEqual(t.arpAnnounce, { dev: 2, all: 0, effective: 2 });
+  });
+
+  test('a resolved neighbour: no ARP, the note says why; bad input exits 2', async () => {
+    const r = await runCli(host, ['trigger', '--iface', 'eth0', '--dst', '10.5.0.2']);
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, /already had a neighbour entry for 10\.5\.0\.2 .*--flush/);
+    assert.equal((await runCli(host, ['trigger', '--iface', 'eth0', '--dst', '10.5.0'])).code, 2);
+  });
+});
