@@ -39,6 +39,13 @@ export { explain, arpIgnoreBlocks, MODEL_KERNELS } from './explain/model.js';
 export type { ExplainState, ExplainRequest, Explanation, Step, Conf, Addr, RouteLookup } from './explain/model.js';
 export { readExplainState, routeGet } from './explain/read-linux.js';
 
+// Watching and triggering.
+export { ArpWatcher } from './watch/analyzer.js';
+export type { WatchOptions, WatchRecord, WatchFinding, WatchFindingKind, ArpRecord, MalformedRecord, WatchSummary } from './watch/analyzer.js';
+export { WatchMetrics } from './watch/metrics.js';
+export { trigger, classifySender } from './trigger/trigger.js';
+export type { TriggerOptions, TriggerResult, TriggerLeak } from './trigger/trigger.js';
+
 // Labs: network namespaces and scriptable ARP hosts.
 export { startResponder } from './lab/responder.js';
 export { Lab, withLab, cleanupStaleLabs } from './lab/lab.js';
