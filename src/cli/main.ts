@@ -17,7 +17,13 @@ import { triggerCommand } from './commands/trigger.js';
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 export async function main(args: string[]): Promise<void> {
-  await yargs(args)
+  const y = yargs(args);
+  // yargs renders and caches the whole help text on every non-default command, after the handler has
+  // started (~45 ms of string-width work in the middle of a sweep). We never print help from inside a
+  // handler, so skip it. Internal API: if it moves, this is a no-op and help still works.
+  const usage = (y as unknown as { getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: () => void } } }).getInternalMethods?.().getUsageInstance?.();
+  if (usage?.cacheHelpMessage) usage.cacheHelpMessage = () => {};
+  await y
     .scriptName('arpinject')
     .usage('$0 [probe] --iface IF --tip IP [options]\n\nCraft ARP frames, send them through libpcap, correlate every reply.')
     .option('json', { type: 'boolean', default: false, describe: 'NDJSON on stdout, one object per line' })

@@ -69,6 +69,14 @@ export interface EngineResult {
 
 /** At most this many sends per timer tick, so capture callbacks get the loop in between. */
 const MAX_BATCH = 256;
+/**
+ * Flow control: while replies are flowing, keep at most this many sends ahead of the frames captured.
+ * Sending costs ~5 us a frame and handling a reply more, so an unpaced sweep of a responsive segment
+ * would otherwise outrun the capture and overflow the kernel ring (lost replies). A silent segment is
+ * never throttled: the window only applies while frames keep arriving.
+ */
+const MAX_AHEAD = 2048;
+const FLOWING_MS = 50;
 
 export function runSweepEngine(o: EngineOptions): Promise<EngineResult> {
   const { link, clock } = o;
@@ -98,6 +106,9 @@ export function runSweepEngine(o: EngineOptions): Promise<EngineResult> {
   let malformed = 0;
   let lastSendAt = 0;
   let lastReplyAt = 0;
+  let framesIn = 0;
+  let lastFrameAt = -Infinity;
+  let aheadSince: number | undefined;
   let resolveBy = 0;
   let tokens = 1;
   const start = clock.now();
@@ -136,6 +147,8 @@ export function runSweepEngine(o: EngineOptions): Promise<EngineResult> {
     const progress = (): SweepProgress => ({ sent, total: n, answered: answeredTargets + answeredCanaries, firstPassDone: next });
 
     const onFrame = (f: Captured) => {
+      framesIn++;
+      lastFrameAt = f.time;
       o.onWire?.('in', f.bytes, f.time);
       const d = decodeArpFrame(f.bytes);
       if (!d.ok) {
@@ -227,7 +240,17 @@ export function runSweepEngine(o: EngineOptions): Promise<EngineResult> {
       tokens = rate === Infinity ? MAX_BATCH : Math.min(Math.max(1, rate * 0.005), tokens + ((now - lastTick) * rate) / 1000);
       lastTick = now;
       let batch = 0;
-      while (tokens >= 1 && batch < MAX_BATCH && !finished) {
+      // Ahead of the capture by more than the window: wait while frames keep coming (or for the first
+      // FLOWING_MS of a stall); a segment that stays silent is not waited for.
+      const throttled = (): boolean => {
+        if (sent - framesIn <= MAX_AHEAD) {
+          aheadSince = undefined;
+          return false;
+        }
+        aheadSince ??= now;
+        return now - Math.max(lastFrameAt, aheadSince) < FLOWING_MS;
+      };
+      while (tokens >= 1 && batch < MAX_BATCH && !finished && !throttled()) {
         const r = dueRetry();
         let i: number | undefined;
         if (r && r.due <= now) i = retryQ[r.k]![retryHead[r.k]!++];
