@@ -101,7 +101,9 @@ export async function probe(o: ProbeOptions): Promise<ProbeResult> {
   const pcap = o.pcap !== undefined ? PcapWriter.open(o.pcap) : undefined;
   let link: Link | undefined;
   try {
-    link = o.link ?? CapLink.open(o.iface, { clock, logger: log });
+    // One ring slot per captured frame, 64 KiB each (cap's snaplen): room for every reply of a round twice over.
+    const bufferSize = Math.min(64 << 20, Math.max(4 << 20, plan.requests.length * 2 * 65536));
+    link = o.link ?? CapLink.open(o.iface, { clock, logger: log, bufferSize });
     const result = await runSession({
       link,
       clock,

@@ -45,6 +45,8 @@ export interface EngineOptions {
   waitMs: number;
   /** Stop everything this long after the start. */
   deadlineMs?: number;
+  /** Flow-control window: sends allowed ahead of the captured frames while replies flow (default 2048). */
+  maxAhead?: number;
   onReply?: (r: ReplyRecord) => void;
   onUnsolicited?: (r: UnsolicitedRecord) => void;
   onWire?: (dir: 'in' | 'out', bytes: Uint8Array, time: number) => void;
@@ -70,12 +72,13 @@ export interface EngineResult {
 /** At most this many sends per timer tick, so capture callbacks get the loop in between. */
 const MAX_BATCH = 256;
 /**
- * Flow control: while replies are flowing, keep at most this many sends ahead of the frames captured.
+ * Flow control: while replies are flowing, keep at most `maxAhead` sends ahead of the frames captured.
  * Sending costs ~5 us a frame and handling a reply more, so an unpaced sweep of a responsive segment
- * would otherwise outrun the capture and overflow the kernel ring (lost replies). A silent segment is
- * never throttled: the window only applies while frames keep arriving.
+ * would otherwise outrun the capture and overflow the kernel ring, which holds only
+ * bufferSize / 64 KiB frames with cap (snaplen 65535; see native-notes/cap.md). A silent segment is
+ * not throttled: the window applies only while frames keep arriving.
  */
-const MAX_AHEAD = 2048;
+const DEFAULT_MAX_AHEAD = 2048;
 const FLOWING_MS = 50;
 
 export function runSweepEngine(o: EngineOptions): Promise<EngineResult> {
@@ -109,6 +112,8 @@ export function runSweepEngine(o: EngineOptions): Promise<EngineResult> {
   let framesIn = 0;
   let lastFrameAt = -Infinity;
   let aheadSince: number | undefined;
+  const maxAhead = Math.max(1, o.maxAhead ?? DEFAULT_MAX_AHEAD);
+  const maxBatch = Math.max(1, Math.min(MAX_BATCH, Math.floor(maxAhead / 2)));
   let resolveBy = 0;
   let tokens = 1;
   const start = clock.now();
@@ -237,20 +242,20 @@ export function runSweepEngine(o: EngineOptions): Promise<EngineResult> {
       if (finished) return;
       const now = clock.now();
       // Token bucket; an unpaced sweep (rate 0 = Infinity) gets a full batch every tick.
-      tokens = rate === Infinity ? MAX_BATCH : Math.min(Math.max(1, rate * 0.005), tokens + ((now - lastTick) * rate) / 1000);
+      tokens = rate === Infinity ? maxBatch : Math.min(Math.max(1, rate * 0.005), tokens + ((now - lastTick) * rate) / 1000);
       lastTick = now;
       let batch = 0;
       // Ahead of the capture by more than the window: wait while frames keep coming (or for the first
       // FLOWING_MS of a stall); a segment that stays silent is not waited for.
       const throttled = (): boolean => {
-        if (sent - framesIn <= MAX_AHEAD) {
+        if (sent - framesIn <= maxAhead) {
           aheadSince = undefined;
           return false;
         }
         aheadSince ??= now;
         return now - Math.max(lastFrameAt, aheadSince) < FLOWING_MS;
       };
-      while (tokens >= 1 && batch < MAX_BATCH && !finished && !throttled()) {
+      while (tokens >= 1 && batch < maxBatch && !finished && !throttled()) {
         const r = dueRetry();
         let i: number | undefined;
         if (r && r.due <= now) i = retryQ[r.k]![retryHead[r.k]!++];

@@ -184,7 +184,12 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
   };
   let link: Link | undefined;
   try {
-    link = o.link ?? CapLink.open(o.iface, { clock, logger: log, bufferSize: 32 * 1024 * 1024 });
+    // cap captures with snaplen 65535, so each slot of the kernel ring is 64 KiB: the ring holds
+    // bufferSize / 64 KiB frames, and the flow-control window keeps the backlog at half of that. The
+    // ring is resident memory; 4 MiB (64 frames) loses nothing even on an unpaced /16 (bench/sweep.ts).
+    const bufferSize = 4 << 20;
+    const ringFrames = bufferSize / 65536;
+    link = o.link ?? CapLink.open(o.iface, { clock, logger: log, bufferSize });
     const r = await runSweepEngine({
       link,
       clock,
@@ -198,6 +203,7 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
       backoff,
       waitMs,
       ...(deadlineMs !== undefined ? { deadlineMs } : {}),
+      ...(o.link ? {} : { maxAhead: ringFrames / 2 }),
       onReply,
       onUnsolicited,
       ...(o.onProgress ? { onProgress: o.onProgress } : {}),

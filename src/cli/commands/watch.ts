@@ -81,7 +81,9 @@ export const watchCommand: CommandModule<GlobalArgs, WatchArgs> = {
             if (link.truncatedTail) log.warn({ file: argv.read }, 'the last record of the file is cut short (ignored)');
           } else {
             const pcap = argv.pcap !== undefined ? PcapWriter.open(argv.pcap) : undefined;
-            const link = CapLink.open(argv.iface!, { filter: argv.filter, logger: log });
+            // A passive capture cannot slow the sender down: a 32 MiB ring (512 frames of 64 KiB, cap's
+            // snaplen) absorbs storms while frames are decoded.
+            const link = CapLink.open(argv.iface!, { filter: argv.filter, logger: log, bufferSize: 32 << 20 });
             try {
               link.onFrame((f) => {
                 pcap?.write(f.bytes, f.time);
