@@ -29,7 +29,7 @@ export function parseNdjson(text: string): Array<Record<string, any>> {
 export function runCli(ns: string | undefined, args: string[], opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv; uid?: number } = {}): Promise<CliResult> {
   const argv = ns ? ['ip', 'netns', 'exec', ns, process.execPath, CLI, ...args] : [process.execPath, CLI, ...args];
   return new Promise((resolve) => {
-    execFile(argv[0]!, argv.slice(1), { encoding: 'utf8', timeout: opts.timeoutMs ?? 30_000, env: opts.env ?? process.env, ...(opts.uid !== undefined ? { uid: opts.uid, gid: opts.uid } : {}) }, (err, stdout, stderr) => {
+    execFile(argv[0]!, argv.slice(1), { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, timeout: opts.timeoutMs ?? 30_000, env: opts.env ?? process.env, ...(opts.uid !== undefined ? { uid: opts.uid, gid: opts.uid } : {}) }, (err, stdout, stderr) => {
       const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 255) : 0;
       resolve({ code, stdout, stderr, records: parseNdjson(stdout) });
     });

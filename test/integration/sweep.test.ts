@@ -123,3 +123,43 @@ describe('sweep: one segment, crafted hosts', { skip: skipUnlessRoot }, () => {
     assert.equal(missing.code, 3, missing.stderr);
   });
 });
+
+describe('no reply lost to the capture ring (cap: 64 KiB per slot)', { skip: skipUnlessRoot }, () => {
+  let lab: Lab;
+  let net: string;
+  before(async () => {
+    // One proxy answering at once (proxy_delay 0) for a whole /16 routed elsewhere: replies come back as
+    // fast as requests go out.
+    lab = await Lab.create({
+      namespaces: ['net', 'host', 'far'],
+      veths: [
+        { a: { ns: 'net', name: 'bond0', addrs: ['10.77.0.1/16'] }, b: { ns: 'host', name: 'eth0' } },
+        { a: { ns: 'host', name: 'up0', addrs: ['203.0.113.2/24'] }, b: { ns: 'far', name: 'up0', addrs: ['203.0.113.1/24'] } },
+      ],
+      sysctls: [
+        { ns: 'host', key: 'net.ipv4.conf.eth0.proxy_arp', value: 1 },
+        { ns: 'host', key: 'net.ipv4.conf.eth0.forwarding', value: 1 },
+        { ns: 'host', key: 'net.ipv4.neigh.eth0.proxy_delay', value: 0 },
+      ],
+      routes: [{ ns: 'host', route: '10.77.0.0/16 via 203.0.113.1 dev up0' }],
+    });
+    net = lab.nsName('net');
+  });
+  after(async () => lab?.destroy());
+
+  test('an unpaced sweep of a /20 gets every reply', async () => {
+    const r = await runCli(net, ['sweep', '--iface', 'bond0', '10.77.0.0/20', '--rate', '0', '--retries', '0', '--timeout', '500', '--wait', '0', '--no-canaries', '--fail-on', 'none', '--json'], { timeoutMs: 60_000 });
+    assert.equal(r.code, 0, r.stderr);
+    const s = r.records.at(-1)!;
+    assert.deepEqual([s.targets, s.sent, s.answered, s.replies], [4094, 4094, 4094, 4094]);
+    assert.equal(s.findings, 1, 'one MAC for 4094 IPs: many-ips');
+  });
+
+  test('a probe of 300 targets in one round gets every reply', async () => {
+    const tips = Array.from({ length: 300 }, (_, i) => ['--tip', `10.77.${1 + (i >> 8)}.${i & 255}`]).flat();
+    const r = await runCli(net, ['probe', '--iface', 'bond0', ...tips, '--timeout', '500', '--json'], { timeoutMs: 60_000 });
+    assert.equal(r.code, 0, r.stderr);
+    const s = r.records.at(-1)!;
+    assert.deepEqual([s.targets, s.answered, s.unanswered], [300, 300, 0]);
+  });
+});
