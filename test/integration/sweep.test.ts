@@ -48,9 +48,9 @@ describe('sweep: GRNET host', { skip: skipUnlessRoot }, () => {
     assert.equal(many.severity, 'critical');
     assert.equal(many.mac, g.vlan0Mac);
     const s = r.records.at(-1)!;
-    // Retries re-ask what the proxy queue dropped: every address ends up attributed.
-    assert.ok(s.answered >= 250, `answered ${s.answered} of 254`);
-    assert.ok(s.sent > 257, 'the queue overflowed and retries re-asked');
+    // Every address is attributed: the flow-control window keeps fewer requests outstanding than the
+    // proxy queue holds (and retries would re-ask anything it dropped).
+    assert.equal(s.answered, 254, `answered ${s.answered} of 254 with ${s.sent} requests`);
     assert.equal(s.responders, 1);
     const human = await runCli(net, ['sweep', '--iface', 'bond0', '--sip', '10.0.0.1', '10.0.0.0/28', '--fail-on', 'none']);
     assert.equal(human.code, 0, '--fail-on none');

@@ -1,7 +1,7 @@
 /** `arpinject probe` (also the default command): send crafted ARP frames, report every reply. */
 import type { Argv, CommandModule } from 'yargs';
 import { describeExpectation, judge, parseExpectation } from '../../probe/expect.js';
-import { probe } from '../../probe/probe.js';
+import { type ProbeOptions, probe } from '../../probe/probe.js';
 import { type GlobalArgs, runCommand } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
 import { formatProbeRecord, formatProbeSummary } from '../format.js';
@@ -55,19 +55,19 @@ export const probeCommand: CommandModule<GlobalArgs, ProbeArgs> = {
       const result = await probe({
         iface: argv.iface,
         targets: argv.tip.map(String),
-        ...(argv.sip !== undefined ? { sip: String(argv.sip) } : {}),
-        ...(argv.sha !== undefined ? { sha: argv.sha } : {}),
-        ...(argv.tha !== undefined ? { tha: argv.tha } : {}),
-        ...(argv.ethSrc !== undefined ? { ethSrc: argv.ethSrc } : {}),
-        ...(argv.ethDst !== undefined ? { ethDst: argv.ethDst } : {}),
-        ...(argv.op !== undefined ? { op: argv.op as 'request' } : {}),
-        ...(argv.vlan !== undefined ? { vlan: argv.vlan } : {}),
-        ...(argv.vlanPriority !== undefined ? { vlanPriority: argv.vlanPriority } : {}),
-        ...(argv.count !== undefined ? { count: argv.count } : {}),
-        ...(argv.interval !== undefined ? { intervalMs: argv.interval } : {}),
-        ...(argv.timeout !== undefined ? { timeoutMs: argv.timeout } : {}),
-        ...(argv.wait !== undefined ? { waitMs: argv.wait } : {}),
-        ...(argv.pcap !== undefined ? { pcap: argv.pcap } : {}),
+        sip: argv.sip,
+        sha: argv.sha,
+        tha: argv.tha,
+        ethSrc: argv.ethSrc,
+        ethDst: argv.ethDst,
+        op: argv.op as ProbeOptions['op'],
+        vlan: argv.vlan,
+        vlanPriority: argv.vlanPriority,
+        count: argv.count,
+        intervalMs: argv.interval,
+        timeoutMs: argv.timeout,
+        waitMs: argv.wait,
+        pcap: argv.pcap,
         onRecord: (r) => (out.json ? out.record(r) : out.line(formatProbeRecord(r))),
         signal,
         logger: log,
