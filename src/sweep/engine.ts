@@ -112,6 +112,7 @@ export function runSweepEngine(o: EngineOptions): Promise<EngineResult> {
   let framesIn = 0;
   let lastFrameAt = -Infinity;
   let aheadSince: number | undefined;
+  let lastReleaseAt = -Infinity;
   const maxAhead = Math.max(1, o.maxAhead ?? DEFAULT_MAX_AHEAD);
   const maxBatch = Math.max(1, Math.min(MAX_BATCH, Math.floor(maxAhead / 2)));
   let resolveBy = 0;
@@ -245,15 +246,24 @@ export function runSweepEngine(o: EngineOptions): Promise<EngineResult> {
       tokens = rate === Infinity ? maxBatch : Math.min(Math.max(1, rate * 0.005), tokens + ((now - lastTick) * rate) / 1000);
       lastTick = now;
       let batch = 0;
-      // Ahead of the capture by more than the window: wait while frames keep coming (or for the first
-      // FLOWING_MS of a stall); a segment that stays silent is not waited for.
+      // Ahead of the capture by more than the window while frames keep coming: hold back, but let one
+      // batch through every FLOWING_MS so a segment with steady stray replies cannot stall the sweep
+      // (unanswered requests never leave the window); a segment that stays silent is not held back.
+      let releasing = false;
+      let held = false;
       const throttled = (): boolean => {
         if (sent - framesIn <= maxAhead) {
           aheadSince = undefined;
           return false;
         }
         aheadSince ??= now;
-        return now - Math.max(lastFrameAt, aheadSince) < FLOWING_MS;
+        if (now - Math.max(lastFrameAt, aheadSince) >= FLOWING_MS) return false;
+        if (now - lastReleaseAt >= FLOWING_MS && batch === 0) {
+          lastReleaseAt = now;
+          releasing = true;
+        }
+        held = !releasing;
+        return held;
       };
       while (tokens >= 1 && batch < maxBatch && !finished && !throttled()) {
         const r = dueRetry();
@@ -270,7 +280,8 @@ export function runSweepEngine(o: EngineOptions): Promise<EngineResult> {
       o.onProgress?.(progress());
       const r = dueRetry();
       if (next < n || (r && r.due <= clock.now())) {
-        const wait = tokens >= 1 ? 0 : ((1 - tokens) * 1000) / rate;
+        // Held back by the window: come back after a millisecond (the capture runs meanwhile).
+        const wait = held ? 1 : tokens >= 1 ? 0 : ((1 - tokens) * 1000) / rate;
         tickTimer = clock.setTimer(Math.min(wait, 1000), tick);
       } else if (r) {
         tickTimer = clock.setTimer(r.due - clock.now(), tick);

@@ -186,6 +186,23 @@ describe('sweep engine on a memory link with a fake clock', () => {
     assert.equal(clock2.pendingTimers(), 0);
   });
 
+  test('flow control: at most maxAhead ahead of the capture while frames flow, but never a stall', async () => {
+    const clock = new FakeClock();
+    const link = new MemoryLink(clock);
+    // Nobody answers the sweep, but stray replies arrive every 10 ms: frames keep "flowing".
+    const stray = reply('10.9.9.9', '02:00:00:00:00:99');
+    for (let t = 1; t < 3000; t += 10) link.injectLater(stray, t);
+    const p = runSweepEngine({ link, clock, targets: expandTargets(['10.0.0.0/24']), buildFrame: frameFor, ratePps: 0, retries: 0, timeoutMs: 100, backoff: 1, waitMs: 0, maxAhead: 8 });
+    clock.advance(5000);
+    const r = await p;
+    assert.equal(r.sent, 254, 'every target asked');
+    const t0 = link.sentFrames[0]!.time;
+    const last = link.sentFrames.at(-1)!.time - t0;
+    assert.ok(last > 500, `held back while stray frames flow (last send at ${last} ms)`);
+    assert.ok(last < 254 / 4 * 50 + 500, `but a batch (maxAhead/2 = 4) is released every 50 ms (last send at ${last} ms)`);
+    assert.equal(r.unsolicited.length, 300);
+  });
+
   test('sweep() end to end on a memory link: one MAC for a /26 plus canaries => critical findings', async () => {
     const clock = new FakeClock();
     const link = new MemoryLink(clock);
