@@ -52,7 +52,9 @@ describe('sweep: GRNET host', { skip: skipUnlessRoot }, () => {
     // proxy queue holds (and retries would re-ask anything it dropped).
     assert.equal(s.answered, 254, `answered ${s.answered} of 254 with ${s.sent} requests`);
     assert.equal(s.responders, 1);
-    const human = await runCli(net, ['sweep', '--iface', 'bond0', '--sip', '10.0.0.1', '10.0.0.0/28', '--fail-on', 'none']);
+    const human = await runCli(net, ['sweep', '--iface', 'bond0', '--sip', '10.0.0.1', '10.0.0.0/28', '--fail-on', 'none', '--progress']);
+    assert.match(human.stderr, /sweeping 14 target\(s\) \+ 3 canaries/);
+    assert.match(human.stderr, /\[#+\] 17\/17 asked/, 'progress bar on stderr when asked for');
     assert.equal(human.code, 0, '--fail-on none');
     assert.match(human.stdout, /CRITICAL canary-answered/);
     assert.match(human.stdout, new RegExp(`^10\\.0\\.0\\.14 +${g.vlan0Mac}`, 'm'));
@@ -100,7 +102,11 @@ describe('sweep: one segment, crafted hosts', { skip: skipUnlessRoot }, () => {
     const h4 = lab.nsName('h4');
     const resp = await startCli(h4, ['respond', '--iface', 'eth0', '--claim', '10.0.42.7=02:00:00:00:42:07', '--claim', '10.0.0.77=02:00:00:00:77:77', '--eth-src', '02:00:00:00:66:66', '--json']);
     try {
-      const mism = await runCli(net, ['sweep', '--iface', 'bond0', '--sip', '10.0.0.1', '10.0.0.77', '--no-canaries', '--json'], { timeoutMs: 30_000 });
+      const list = join(tmp, 'targets.txt');
+      writeFileSync(list, '# from a file\n10.0.0.77\n');
+      const mism = await runCli(net, ['sweep', '--iface', 'bond0', '--sip', '10.0.0.1', '--file', list, '--no-canaries', '--progress', '--json'], { timeoutMs: 30_000 });
+      assert.match(mism.stderr, /\[#+\] 1\/1 asked/, '--progress forces the bar, on stderr');
+      assert.ok(mism.stdout.trim().split('\n').every((l) => l.startsWith('{')), 'stdout stays pure NDJSON');
       assert.equal(mism.code, 1);
       assert.deepEqual(of(mism, 'finding').map((x) => [x.kind, x.mac, x.evidence.ethSrcs]), [['eth-src-mismatch', '02:00:00:00:77:77', ['02:00:00:00:66:66']]]);
       const tagged = await runCli(net, ['sweep', '--iface', 'bond0', '--sip', '10.0.42.1', '--vlan', '42', '10.0.42.6-8', '--no-canaries', '--fail-on', 'critical', '--json'], { timeoutMs: 30_000 });

@@ -7,7 +7,7 @@ import { FakeClock } from '../../src/probe/clock.js';
 import type { ReplyRecord } from '../../src/probe/records.js';
 import { parseBaseline } from '../../src/sweep/baseline.js';
 import { runSweepEngine } from '../../src/sweep/engine.js';
-import { sweep } from '../../src/sweep/sweep.js';
+import { ppsForBandwidth, sweep } from '../../src/sweep/sweep.js';
 import { defaultCanaries, expandTargets, mulberry32, parseTarget, shuffle, targetsFromText } from '../../src/sweep/targets.js';
 import { decodeArpFrame, encodeArpFrame, formatIpv4, parseIpv4 } from '../../src/wire/index.js';
 
@@ -31,6 +31,10 @@ describe('targets', () => {
     assert.throws(() => expandTargets(['10.0.0.0/15']), (e: unknown) => e instanceof UsageError && /131070 targets is more than the limit of 65536/.test(e.message) && /--max-targets 131070/.test(e.hint ?? ''));
     assert.equal(expandTargets(['10.0.0.0/15'], { maxTargets: 200_000 }).length, 131070);
     assert.throws(() => expandTargets([]), UsageError);
+  });
+  test('bandwidth pacing as arp-scan computes it: 64 bytes a request', () => {
+    assert.equal(ppsForBandwidth(256_000), 500, "arp-scan's default 256 kbit/s = 500 pps");
+    assert.equal(ppsForBandwidth(100_000_000), 195312.5);
   });
   test('files: comments, several per line', () => {
     assert.deepEqual(targetsFromText('# office\n10.0.0.1 10.0.0.2, 10.0.0.3\n\n10.1.0.0/30 # lab\n'), ['10.0.0.1', '10.0.0.2', '10.0.0.3', '10.1.0.0/30']);
