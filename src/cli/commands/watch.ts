@@ -8,7 +8,6 @@ import { PcapFileLink, PcapWriter } from '../../link/pcap-file.js';
 import { checkInt } from '../../probe/options.js';
 import { ArpWatcher, type WatchRecord } from '../../watch/analyzer.js';
 import { formatWatchRecord, formatWatchSummary } from '../../watch/format.js';
-import { WatchMetrics } from '../../watch/metrics.js';
 import { type GlobalArgs, runCommand } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
 
@@ -57,7 +56,8 @@ export const watchCommand: CommandModule<GlobalArgs, WatchArgs> = {
       argv,
       async ({ out, log, signal }) => {
         const durationS = argv.duration !== undefined ? checkInt(argv.duration, '--duration', 1, 86_400 * 365) : undefined;
-        const metrics = argv.metrics !== undefined ? new WatchMetrics() : undefined;
+        // prom-client costs ~50 ms to load: only when metrics are asked for.
+        const metrics = argv.metrics !== undefined ? new (await import('../../watch/metrics.js')).WatchMetrics() : undefined;
         let worst: Severity | undefined;
         const emit = (r: WatchRecord) => {
           metrics?.observe(r);
