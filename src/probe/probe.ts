@@ -112,9 +112,9 @@ export async function probe(o: ProbeOptions): Promise<ProbeResult> {
       intervalMs,
       timeoutMs,
       waitMs,
-      ...(o.onRecord ? { onRecord: o.onRecord } : {}),
-      ...(pcap ? { onWire: (_dir: 'in' | 'out', bytes: Uint8Array, time: number) => pcap.write(bytes, time) } : {}),
-      ...(o.signal ? { signal: o.signal } : {}),
+      onRecord: o.onRecord,
+      onWire: pcap ? (_dir, bytes, time) => pcap.write(bytes, time) : undefined,
+      signal: o.signal,
       logger: log,
     });
     return { ...result, fields: plan.fields };
