@@ -293,12 +293,21 @@ describe('exit codes for bad input and a bad environment', { skip: skipUnlessRoo
   });
 
   test('exit 0/1 semantics: a reply (peer with the IP) vs none', async () => {
-    await lab.ip('peer', 'addr', 'add', '10.9.0.2/24', 'dev', 'eth0');
+    await lab.ip('peer', 'addr', 'replace', '10.9.0.2/24', 'dev', 'eth0');
     const yes = await runCli(net, ['--iface', 'bond0', '--sip', '10.9.0.1', '--tip', '10.9.0.2']);
     assert.equal(yes.code, 0, yes.stdout + yes.stderr);
     const no = await runCli(net, ['--iface', 'bond0', '--sip', '10.9.0.1', '--tip', '10.9.0.3', '--timeout', '200']);
     assert.equal(no.code, 1);
     assert.match(no.stdout, /timeout 10\.9\.0\.3 +no reply within 200 ms/);
+  });
+
+  test('--count/--interval: every request answered and paired with its own seq', async () => {
+    await lab.ip('peer', 'addr', 'replace', '10.9.0.2/24', 'dev', 'eth0');
+    const r = await runCli(net, ['--iface', 'bond0', '--sip', '10.9.0.1', '--tip', '10.9.0.2', '--count', '3', '--interval', '150', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(byType(r.records, 'reply').map((x) => x.seq), [1, 2, 3]);
+    assert.ok(byType(r.records, 'reply').every((x) => x.rttMs < 150), 'each reply pairs with the request just sent, not an earlier one');
+    assert.equal(r.records.at(-1)!.sent, 3);
   });
 });
 

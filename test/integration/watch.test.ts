@@ -89,6 +89,12 @@ describe('watch, live', { skip: skipUnlessRoot }, () => {
     }
   });
 
+  test('--duration ends a live watch by itself with a summary', async () => {
+    const r = await runCli(mon, ['watch', '--iface', 'eth0', '--duration', '1', '--json'], { timeoutMs: 10_000 });
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual([r.records[0]!.type, r.records.at(-1)!.type, r.records.at(-1)!.interrupted], ['ready', 'summary', false]);
+  });
+
   test('bad input: neither or both of --iface/--read exits 2; a missing file exits 3', async () => {
     assert.equal((await runCli(undefined, ['watch'])).code, 2);
     assert.equal((await runCli(undefined, ['watch', '--iface', 'x', '--read', 'y'])).code, 2);
@@ -142,6 +148,14 @@ describe('trigger: the ARP bubble (seed 002)', { skip: skipUnlessRoot }, () => {
     assert.equal(t.senderIp, '10.5.0.1');
     assert.equal(t.leak, null);
     assert.deepEqual(t.arpAnnounce, { dev: 2, all: 0, effective: 2 });
+  });
+
+  test('without --src the kernel picks its eth0 address: not flagged', async () => {
+    await lab.sysctl('host', 'net.ipv4.conf.eth0.arp_announce', 0);
+    const r = await runCli(host, ['trigger', '--iface', 'eth0', '--dst', '10.5.0.2', '--flush', '--json']);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.equal(r.records.at(-1)!.senderIp, '10.5.0.1');
+    assert.equal(r.records.at(-1)!.src, null);
   });
 
   test('a resolved neighbour: no ARP, the note says why; bad input exits 2', async () => {
