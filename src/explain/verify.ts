@@ -1,37 +1,53 @@
 /**
- * --verify-from: put the question to the real kernel. Runs the prober (this same CLI) on the peer
- * interface, optionally inside another network namespace, and reads its NDJSON summary.
+ * --verify-from: put the question to the real kernel. Runs the prober (this same CLI, `probe
+ * --json`) on the peer interface, optionally inside another network namespace, and reads its NDJSON.
  */
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { EnvironmentError } from '../errors.js';
+import type { Observation } from './compare.js';
 
-export interface Observation {
-  answered: boolean;
-  macs: string[];
-  rttMs: number | null;
+/** The built CLI: next to this file in dist/, or dist/ from the sources (tests run src/ through tsx). */
+function cliPath(): string {
+  const near = fileURLToPath(new URL('../cli/main.js', import.meta.url));
+  return existsSync(near) ? near : fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+}
+
+export interface ObserveOptions {
+  /** Interface to inject on (the peer of the explained device). */
+  peer: string;
+  /** Network namespace of `peer` (`ip netns exec`); omitted = this one. */
+  netns?: string;
+  tips: string[];
+  sip: string;
+  ethDst?: string;
   timeoutMs: number;
 }
 
-const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
-
-export function observe(opts: { peer: string; netns?: string; tip: string; sip: string; ethDst?: string; timeoutMs: number }): Promise<Observation> {
-  const args = [CLI, 'probe', '--iface', opts.peer, '--tip', opts.tip, '--sip', opts.sip, '--timeout', String(opts.timeoutMs), '--json', ...(opts.ethDst ? ['--eth-dst', opts.ethDst] : [])];
-  const argv = opts.netns ? ['ip', ['netns', 'exec', opts.netns, process.execPath, ...args]] : [process.execPath, args];
+/** Inject one who-has per target from `peer` and collect every reply, per target. */
+export function observeFromPeer(opts: ObserveOptions): Promise<Observation[]> {
+  const cli = cliPath();
+  const args = [cli, 'probe', '--iface', opts.peer, ...opts.tips.flatMap((t) => ['--tip', t]), '--sip', opts.sip, '--timeout', String(opts.timeoutMs), '--json', ...(opts.ethDst ? ['--eth-dst', opts.ethDst] : [])];
+  const [cmd, argv] = opts.netns ? ['ip', ['netns', 'exec', opts.netns, process.execPath, ...args]] : [process.execPath, args];
+  const where = `--verify-from ${opts.peer}${opts.netns ? ` (netns ${opts.netns})` : ''}`;
   return new Promise((resolve, reject) => {
-    execFile(argv[0] as string, argv[1] as string[], { encoding: 'utf8', timeout: opts.timeoutMs + 30_000 }, (err, stdout, stderr) => {
-      const lines = stdout.trim().split('\n').filter(Boolean);
-      let last: { type?: string; answered?: number; macs?: Record<string, string[]>; rttMs?: { min: number } | null; message?: string } = {};
-      try {
-        last = JSON.parse(lines[lines.length - 1] ?? '{}');
-      } catch {
-        // fall through
+    execFile(cmd, argv, { encoding: 'utf8', timeout: opts.timeoutMs + 30_000, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+      const records: Array<{ type?: string; tip?: string; mac?: string; rttMs?: number; message?: string }> = [];
+      for (const line of stdout.split('\n')) {
+        if (!line.trim()) continue;
+        try {
+          records.push(JSON.parse(line));
+        } catch {
+          // not NDJSON: ignore
+        }
       }
-      if (last.type !== 'summary') {
-        reject(new EnvironmentError('ERR_COMMAND_FAILED', `--verify-from ${opts.peer}${opts.netns ? ` (netns ${opts.netns})` : ''}: the probe failed: ${last.message ?? (stderr.trim() || (err?.message ?? 'no output'))}`));
+      if (!records.some((r) => r.type === 'summary')) {
+        const msg = records.find((r) => r.type === 'error')?.message ?? (stderr.trim() || err?.message || 'no output');
+        reject(new EnvironmentError('ERR_COMMAND_FAILED', `${where}: the probe failed: ${msg}`, { hint: existsSync(cli) ? 'the peer interface must exist (in --verify-netns) and be up' : `build the CLI first (npm run build): ${cli} is missing` }));
         return;
       }
-      resolve({ answered: (last.answered ?? 0) > 0, macs: last.macs?.[opts.tip] ?? [], rttMs: last.rttMs?.min ?? null, timeoutMs: opts.timeoutMs });
+      resolve(opts.tips.map((tip) => ({ tip, replies: records.filter((r) => r.type === 'reply' && r.tip === tip && r.mac).map((r) => ({ mac: r.mac!, rttMs: r.rttMs ?? 0 })) })));
     });
   });
 }

@@ -1,45 +1,21 @@
-/** `arpinject explain`: predict (and with --verify-from, prove) whether the kernel answers a who-has. */
+/** `arpinject explain`: predict (and with --verify-from, prove) whether this kernel answers a who-has. */
 import type { Argv, CommandModule } from 'yargs';
-import { UsageError } from '../../errors.js';
-import { interfaceIpv4 } from '../../link/interfaces.js';
-import { type Explanation, explain } from '../../explain/model.js';
-import { readExplainState } from '../../explain/read-linux.js';
-import { observe } from '../../explain/verify.js';
-import { checkIp, checkMac } from '../../probe/options.js';
-import { formatIpv4, parseIpv4 } from '../../wire/address.js';
+import { explainLive } from '../../explain/live.js';
+import { formatExplanation } from '../../explain/render.js';
+import { checkInt, checkIp, checkMac } from '../../probe/options.js';
 import { type GlobalArgs, runCommand } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
 
 export interface ExplainArgs extends GlobalArgs {
   iface: string;
-  tip: string;
+  tip: string[];
   sip?: string;
   ethDst?: string;
   expect?: string;
   verifyFrom?: string;
   verifyNetns?: string;
-}
-
-/** Default sender: the first host address of DEV's first prefix that is not one of DEV's own. */
-function defaultSip(dev: string): string {
-  const a = interfaceIpv4(dev).find((x) => x.scope !== 'host' && x.prefixLen <= 30);
-  if (!a) throw new UsageError('ERR_NO_SOURCE_IP', `${dev} has no IPv4 subnet to pick a sender from`, { hint: 'give the sender of the request: --sip IP' });
-  const own = new Set(interfaceIpv4(dev).map((x) => x.address));
-  const base = (parseIpv4(a.address)! & ((0xffffffff << (32 - a.prefixLen)) >>> 0)) >>> 0;
-  for (let i = 1; i < 2 ** (32 - a.prefixLen) - 1; i++) if (!own.has(formatIpv4(base + i))) return formatIpv4(base + i);
-  throw new UsageError('ERR_NO_SOURCE_IP', `no free sender address in ${dev}'s subnet`, { hint: '--sip IP' });
-}
-
-export function formatExplanation(e: Explanation): string[] {
-  const lines = [`${e.verdict === 'reply' ? 'REPLY' : 'NO REPLY'}: who-has ${e.inputs.tip} tell ${e.inputs.sip} on ${e.inputs.dev}`];
-  if (e.verdict === 'reply') lines.push(`  delay: ${e.delayMs.max === 0 ? 'none' : `0-${e.delayMs.max} ms (proxy_delay)`}`);
-  lines.push(`  why: ${e.reason}`);
-  if (e.fix) lines.push(`  to change it: ${e.fix}`);
-  lines.push('  steps:');
-  for (const s of e.steps) lines.push(`    [${s.result}] ${s.step}: ${s.detail}`);
-  for (const w of e.warnings) lines.push(`  note: ${w}`);
-  lines.push(`  model: ${e.inputs.model}; running ${e.inputs.kernel}`);
-  return lines;
+  verifyTimeout?: number;
+  dumpState?: boolean;
 }
 
 export const explainCommand: CommandModule<GlobalArgs, ExplainArgs> = {
@@ -48,35 +24,42 @@ export const explainCommand: CommandModule<GlobalArgs, ExplainArgs> = {
   builder: (y) =>
     y
       .option('iface', { alias: 'i', type: 'string', demandOption: 'give the interface the request arrives on: --iface DEV', describe: 'interface that receives the request' })
-      .option('tip', { alias: 't', type: 'string', demandOption: 'give the target: --tip IP', describe: 'the IP asked about' })
+      .option('tip', { alias: 't', type: 'string', array: true, demandOption: 'give the target: --tip IP', describe: 'the IP asked about (repeatable: one explanation each)' })
       .option('sip', { type: 'string', describe: "the request's sender IP (default: a free address of DEV's subnet; 0.0.0.0 = DAD probe)" })
       .option('eth-dst', { type: 'string', describe: "the request's Ethernet destination (default broadcast; DEV's MAC = unicast, skips proxy_delay)" })
-      .option('expect', { type: 'string', choices: ['reply', 'no-reply'], describe: 'exit 1 unless the verdict is this' })
-      .option('verify-from', { type: 'string', describe: 'inject the request from this interface (the peer of DEV) and compare with the kernel' })
-      .option('verify-netns', { type: 'string', describe: 'network namespace of --verify-from' }) as unknown as Argv<ExplainArgs>,
+      .option('expect', { type: 'string', choices: ['reply', 'no-reply'], describe: 'exit 1 unless every verdict is this' })
+      .option('verify-from', { type: 'string', describe: 'inject the request from this interface (the peer of DEV), capture, and compare with the prediction' })
+      .option('verify-netns', { type: 'string', describe: 'network namespace of --verify-from (default: this one)' })
+      .option('verify-timeout', { type: 'number', describe: "ms to wait for the kernel's reply (default: DEV's proxy_delay + 15% + 300 ms)" })
+      .option('dump-state', { type: 'boolean', default: false, describe: 'with --json: add the state snapshot the model read ("state")' })
+      .example('$0 explain -i vlan0 -t 10.0.0.6 --sip 10.0.0.1', 'would vlan0 answer a who-has for 10.0.0.6, and why?')
+      .example('ip netns exec host $0 explain -i vlan0 -t 8.8.8.8 --sip 10.0.0.1 --verify-from bond0 --verify-netns net', 'predict, then ask the kernel') as unknown as Argv<ExplainArgs>,
   handler: (argv) =>
     runCommand(argv, async ({ out }) => {
-      const tip = checkIp(argv.tip, '--tip');
-      const sip = argv.sip !== undefined ? checkIp(String(argv.sip), '--sip') : defaultSip(argv.iface);
+      const tips = [...new Set(argv.tip.map((t) => checkIp(String(t), '--tip')))];
+      const sip = argv.sip !== undefined ? checkIp(String(argv.sip), '--sip') : undefined;
       const ethDst = argv.ethDst !== undefined ? checkMac(argv.ethDst, '--eth-dst') : undefined;
-      const req = { tip, sip, ...(ethDst ? { ethDst } : {}) };
-      const e = explain(readExplainState(argv.iface, req), req);
-      let code: number = argv.expect !== undefined && argv.expect !== e.verdict ? ExitCode.NOT_MET : ExitCode.OK;
-      let verification: { observed: 'reply' | 'no-reply'; agrees: boolean; macs: string[]; rttMs: number | null } | undefined;
-      if (argv.verifyFrom !== undefined) {
-        const obs = await observe({ peer: argv.verifyFrom, ...(argv.verifyNetns ? { netns: argv.verifyNetns } : {}), tip, sip, ...(ethDst ? { ethDst } : {}), timeoutMs: e.delayMs.max > 0 ? e.delayMs.max + 700 : 500 });
-        const observed = obs.answered ? 'reply' : 'no-reply';
-        verification = { observed, agrees: observed === e.verdict, macs: obs.macs, rttMs: obs.rttMs };
-        if (!verification.agrees) code = ExitCode.NOT_MET;
-      }
-      if (out.json) out.record({ ...e, ...(verification ? { verification } : {}) });
-      else {
-        for (const l of formatExplanation(e)) out.line(l);
-        if (verification)
-          out.line(
-            `  verified from ${argv.verifyFrom}: the kernel ${verification.observed === 'reply' ? `replied (${verification.macs.join(', ')}, ${verification.rttMs} ms)` : 'did not reply'}: ${verification.agrees ? 'prediction confirmed' : 'PREDICTION WRONG'}`,
-          );
-      }
+      const verifyTimeoutMs = argv.verifyTimeout !== undefined ? checkInt(argv.verifyTimeout, '--verify-timeout', 1, 600_000) : undefined;
+      const results = await explainLive({
+        iface: argv.iface,
+        tips,
+        ...(sip !== undefined ? { sip } : {}),
+        ...(ethDst ? { ethDst } : {}),
+        ...(argv.verifyFrom !== undefined ? { verifyFrom: argv.verifyFrom } : {}),
+        ...(argv.verifyNetns !== undefined ? { verifyNetns: argv.verifyNetns } : {}),
+        ...(verifyTimeoutMs !== undefined ? { verifyTimeoutMs } : {}),
+        includeState: argv.dumpState === true && out.json,
+      });
+      let code: number = ExitCode.OK;
+      results.forEach((r, i) => {
+        if (argv.expect !== undefined && argv.expect !== r.verdict) code = ExitCode.NOT_MET;
+        if (r.verification && !r.verification.agrees) code = ExitCode.NOT_MET;
+        if (out.json) out.record(r);
+        else {
+          if (i > 0) out.line('');
+          for (const l of formatExplanation(r, r.verification)) out.line(l);
+        }
+      });
       return code;
     }),
 };
