@@ -16,6 +16,8 @@
  *  unsolicited      info      replies that answer no request we sent (counted per MAC)
  */
 import type { ReplyRecord, UnsolicitedRecord } from '../probe/records.js';
+import { formatIpv4, parseIpv4 } from '../wire/address.js';
+import { U32Map } from './u32map.js';
 
 export type Severity = 'info' | 'warning' | 'critical';
 export const SEVERITIES: Severity[] = ['info', 'warning', 'critical'];
@@ -68,38 +70,77 @@ export function detect(input: DetectInput): Finding[] {
   return c.findings(input);
 }
 
+/** What a reply contributes to the verdict. */
+export type ReplyFacts = Pick<ReplyRecord, 'mac' | 'ethSrc' | 'ethSrcMismatch'>;
+
+const byNumber = (a: number, b: number) => a - b;
+const ipTexts = (ips: ArrayLike<number>, limit = Infinity): string[] => {
+  const out: string[] = [];
+  for (let k = 0; k < ips.length && k < limit; k++) out.push(formatIpv4(ips[k]!));
+  return out;
+};
+
 /**
  * What the rules need from the replies, gathered incrementally (a sweep feeds it as replies arrive,
- * so a /16 does not have to keep 65,536 reply records to reach a verdict).
+ * so a /16 does not have to keep 65,536 reply records to reach a verdict). Per address it keeps one
+ * MAC id in a typed-array table; lists exist only for addresses several MACs claim.
  */
 export class Observations {
-  readonly canarySet: Set<string>;
-  readonly ipsByMac = new Map<string, Set<string>>();
-  /** IP -> the MAC that claims it, or a Set when several do (one Set per IP would cost 65,536 Sets on a /16). */
-  readonly macsOfIp = new Map<string, string | Set<string>>();
-  readonly mismatch = new Map<string, { ethSrcs: Set<string>; ips: Set<string> }>();
-  readonly unsolicitedByMac = new Map<string, Set<string>>();
+  private readonly canaryIps = new U32Map();
+  private readonly macIds = new Map<string, number>();
+  private readonly macs: string[] = [];
+  /** Non-canary IP -> id of the first MAC that claimed it. */
+  private readonly firstMac = new U32Map(256);
+  /** IPs claimed by several MACs: every MAC id, the first one included, in order of arrival. */
+  private readonly shared = new Map<number, number[]>();
+  /** MAC id -> canary IPs it answered for. */
+  private readonly canaryHits = new Map<number, number[]>();
+  private readonly mismatch = new Map<number, { ethSrcs: Set<string>; ips: Set<number> }>();
+  private readonly unsolicitedByMac = new Map<string, Set<string>>();
 
   constructor(canaries: string[]) {
-    this.canarySet = new Set(canaries);
+    for (const c of canaries) {
+      const ip = parseIpv4(c);
+      if (ip !== undefined) this.canaryIps.set(ip, 0);
+    }
+  }
+
+  /** Distinct MACs that answered (canaries included). */
+  get responders(): number {
+    return this.macs.length;
   }
 
   add(r: ReplyRecord): void {
-    let ips = this.ipsByMac.get(r.mac);
-    if (!ips) this.ipsByMac.set(r.mac, (ips = new Set()));
-    ips.add(r.tip);
-    if (!this.canarySet.has(r.tip)) {
-      const m = this.macsOfIp.get(r.tip);
-      if (m === undefined) this.macsOfIp.set(r.tip, r.mac);
-      else if (typeof m === 'string') {
-        if (m !== r.mac) this.macsOfIp.set(r.tip, new Set([m, r.mac]));
-      } else m.add(r.mac);
+    const ip = parseIpv4(r.tip);
+    if (ip !== undefined) this.addIp(ip, r);
+  }
+
+  /** add() for a caller that already has the target as a number (the sweep engine): no parsing. */
+  addIp(ip: number, r: ReplyFacts): void {
+    let id = this.macIds.get(r.mac);
+    if (id === undefined) {
+      id = this.macs.length;
+      this.macIds.set(r.mac, id);
+      this.macs.push(r.mac);
+    }
+    if (this.canaryIps.has(ip)) {
+      const hits = this.canaryHits.get(id);
+      if (!hits) this.canaryHits.set(id, [ip]);
+      else if (!hits.includes(ip)) hits.push(ip);
+    } else {
+      const first = this.firstMac.get(ip);
+      if (first < 0) this.firstMac.set(ip, id);
+      else if (first !== id) {
+        const list = this.shared.get(ip);
+        if (!list) this.shared.set(ip, [first, id]);
+        else if (!list.includes(id)) list.push(id);
+      }
     }
     if (r.ethSrcMismatch) {
-      let m = this.mismatch.get(r.mac);
-      if (!m) this.mismatch.set(r.mac, (m = { ethSrcs: new Set(), ips: new Set() }));
+      let m = this.mismatch.get(id);
+      if (!m) this.mismatch.set(id, (m = { ethSrcs: new Set(), ips: new Set() }));
       m.ethSrcs.add(r.ethSrc);
-      m.ips.add(r.tip);
+      m.ips.add(ip);
     }
   }
 
@@ -109,21 +150,43 @@ export class Observations {
     ips.add(u.ip);
   }
 
+  /** MAC ids claiming `ip`, first first; undefined when nobody answered for it. */
+  private macIdsOf(ip: number): number[] | undefined {
+    const list = this.shared.get(ip);
+    if (list) return list;
+    const first = this.firstMac.get(ip);
+    return first < 0 ? undefined : [first];
+  }
+
   findings(input: Omit<DetectInput, 'replies' | 'unsolicited' | 'canaries'>): Finding[] {
     const threshold = input.maxIpsPerMac ?? DEFAULT_MAX_IPS_PER_MAC;
-    const { canarySet, ipsByMac, mismatch, unsolicitedByMac } = this;
-    const macsOfIp = this.macsOfIp;
-    const macsOf = (ip: string): string[] | undefined => {
-      const m = macsOfIp.get(ip);
-      return m === undefined ? undefined : typeof m === 'string' ? [m] : [...m];
-    };
+    const { macs, firstMac, shared, canaryHits, mismatch, unsolicitedByMac } = this;
     const findings: Finding[] = [];
-    const hijackers = new Set<string>();
+    const hijackers = new Set<number>();
 
-    for (const [mac, ips] of ipsByMac) {
-      const canaryIps = [...ips].filter((ip) => canarySet.has(ip));
-      if (canaryIps.length === 0) continue;
-      hijackers.add(mac);
+    // Non-canary IPs per MAC, sorted: counted first, then filled into one typed array per MAC.
+    const count = new Int32Array(macs.length);
+    const sharedCount = new Int32Array(macs.length);
+    firstMac.forEach((_ip, id) => count[id]!++);
+    for (const ids of shared.values())
+      for (let k = 0; k < ids.length; k++) {
+        if (k > 0) count[ids[k]!]!++;
+        sharedCount[ids[k]!]!++;
+      }
+    const ipsOf = (id: number): Uint32Array => {
+      const out = new Uint32Array(count[id]!);
+      let n = 0;
+      firstMac.forEach((ip, m) => {
+        if (m === id) out[n++] = ip;
+      });
+      for (const [ip, ids] of shared) if (ids[0] !== id && ids.includes(id)) out[n++] = ip;
+      return out.sort();
+    };
+
+    for (const [id, hits] of canaryHits) {
+      const mac = macs[id]!;
+      const canaryIps = ipTexts([...hits].sort(byNumber));
+      hijackers.add(id);
       findings.push({
         type: 'finding',
         kind: 'canary-answered',
@@ -131,47 +194,49 @@ export class Observations {
         mac,
         ips: canaryIps,
         message: `${mac} answers for ${sample(canaryIps)}, which no host on this segment can own: a proxy ARP host that routes these addresses via another interface is hijacking the segment`,
-        evidence: { canaries: canaryIps, ipsClaimed: [...ips].filter((ip) => !canarySet.has(ip)).length },
+        evidence: { canaries: canaryIps, ipsClaimed: count[id]! },
       });
     }
 
-    for (const [mac, ipsAll] of ipsByMac) {
-      const ips = [...ipsAll].filter((ip) => !canarySet.has(ip));
-      if (ips.length <= threshold) continue;
-      const shared = ips.filter((ip) => typeof macsOfIp.get(ip) === 'object');
-      const critical = hijackers.has(mac) || shared.length > 0;
-      if (critical) hijackers.add(mac);
+    for (let id = 0; id < macs.length; id++) {
+      const n = count[id]!;
+      if (n <= threshold) continue;
+      const mac = macs[id]!;
+      const sharedN = sharedCount[id]!;
+      const critical = hijackers.has(id) || sharedN > 0;
+      if (critical) hijackers.add(id);
       findings.push({
         type: 'finding',
         kind: 'many-ips',
         severity: critical ? 'critical' : 'warning',
         mac,
-        ips: ips.slice(0, LIST_LIMIT),
+        ips: ipTexts(ipsOf(id), LIST_LIMIT),
         message:
-          `${mac} answers for ${ips.length} IPs (threshold ${threshold})` +
-          (shared.length ? `, ${shared.length} of them also answered by another MAC` : '') +
+          `${mac} answers for ${n} IPs (threshold ${threshold})` +
+          (sharedN ? `, ${sharedN} of them also answered by another MAC` : '') +
           (critical ? ': hijacking' : ': a proxy ARP host; expected if these are its guests'),
-        evidence: { count: ips.length, threshold, sharedWithOtherMacs: shared.length },
+        evidence: { count: n, threshold, sharedWithOtherMacs: sharedN },
       });
     }
 
-    for (const [ip, set] of macsOfIp) {
-      if (typeof set === 'string') continue;
-      const list = [...set];
-      const hij = list.filter((m) => hijackers.has(m));
+    for (const ip of [...shared.keys()].sort(byNumber)) {
+      const ipText = formatIpv4(ip);
+      const list = shared.get(ip)!.map((id) => macs[id]!);
+      const hij = shared.get(ip)!.filter((id) => hijackers.has(id)).map((id) => macs[id]!);
       findings.push({
         type: 'finding',
         kind: 'ip-conflict',
         severity: hij.length ? 'critical' : 'warning',
         mac: hij[0] ?? null,
-        ips: [ip],
-        message: `${ip} is answered by ${list.length} MACs: ${list.join(', ')}` + (hij.length ? ` (${hij.join(', ')} is hijacking)` : ' (address conflict or spoofing)'),
+        ips: [ipText],
+        message: `${ipText} is answered by ${list.length} MACs: ${list.join(', ')}` + (hij.length ? ` (${hij.join(', ')} is hijacking)` : ' (address conflict or spoofing)'),
         evidence: { macs: list },
       });
     }
 
-    for (const [mac, m] of mismatch) {
-      const ips = [...m.ips];
+    for (const [id, m] of mismatch) {
+      const mac = macs[id]!;
+      const ips = ipTexts([...m.ips].sort(byNumber));
       findings.push({
         type: 'finding',
         kind: 'eth-src-mismatch',
@@ -184,11 +249,15 @@ export class Observations {
     }
 
     if (input.baseline) {
-      for (const [ip, expected] of input.baseline) {
-        const got = macsOf(ip);
+      const listed = new U32Map(input.baseline.size);
+      for (const [ipText, expected] of input.baseline) {
+        const ip = parseIpv4(ipText);
+        if (ip === undefined) continue;
+        listed.set(ip, 0);
+        const got = this.macIdsOf(ip)?.map((id) => macs[id]!);
         if (!got) {
-          if (!input.swept || input.swept(ip))
-            findings.push({ type: 'finding', kind: 'missing-host', severity: 'warning', mac: expected, ips: [ip], message: `${ip} (${expected} in the baseline) did not answer`, evidence: { expected } });
+          if (!input.swept || input.swept(ipText))
+            findings.push({ type: 'finding', kind: 'missing-host', severity: 'warning', mac: expected, ips: [ipText], message: `${ipText} (${expected} in the baseline) did not answer`, evidence: { expected } });
           continue;
         }
         const others = got.filter((m) => m !== expected);
@@ -198,22 +267,26 @@ export class Observations {
             kind: 'unexpected-mac',
             severity: 'critical',
             mac: others[0]!,
-            ips: [ip],
-            message: `${ip} is answered by ${others.join(', ')}; the baseline expects ${expected}`,
+            ips: [ipText],
+            message: `${ipText} is answered by ${others.join(', ')}; the baseline expects ${expected}`,
             evidence: { expected, got },
           });
       }
-      for (const ip of macsOfIp.keys()) {
-        if (input.baseline.has(ip)) continue;
-        const macs = macsOf(ip)!;
-        findings.push({ type: 'finding', kind: 'new-host', severity: 'info', mac: macs[0]!, ips: [ip], message: `${ip} (${macs.join(', ')}) is not in the baseline`, evidence: { macs } });
+      const fresh: number[] = [];
+      firstMac.forEach((ip) => {
+        if (!listed.has(ip)) fresh.push(ip);
+      });
+      for (const ip of fresh.sort(byNumber)) {
+        const ipText = formatIpv4(ip);
+        const got = this.macIdsOf(ip)!.map((id) => macs[id]!);
+        findings.push({ type: 'finding', kind: 'new-host', severity: 'info', mac: got[0]!, ips: [ipText], message: `${ipText} (${got.join(', ')}) is not in the baseline`, evidence: { macs: got } });
       }
     }
 
     for (const [mac, ips] of unsolicitedByMac)
       findings.push({ type: 'finding', kind: 'unsolicited', severity: 'info', mac, ips: [...ips].slice(0, LIST_LIMIT), message: `${mac} sent replies nobody asked for, claiming ${sample([...ips])}`, evidence: { count: ips.size } });
 
-    // Worst first, then by kind order above, then by MAC.
+    // Worst first, then by kind order above, then by MAC (stable: IP order within a kind and MAC).
     const kindOrder: FindingKind[] = ['canary-answered', 'many-ips', 'ip-conflict', 'unexpected-mac', 'eth-src-mismatch', 'missing-host', 'new-host', 'unsolicited'];
     return findings.sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || kindOrder.indexOf(a.kind) - kindOrder.indexOf(b.kind) || String(a.mac).localeCompare(String(b.mac)));
   }

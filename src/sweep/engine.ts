@@ -9,6 +9,7 @@ import type { Captured, Link } from '../link/link.js';
 import { type Logger, silentLogger } from '../log.js';
 import type { Clock, TimerHandle } from '../probe/clock.js';
 import { type ReplyRecord, type UnsolicitedRecord, replyRecord, unsolicitedRecord } from '../probe/records.js';
+import { U32Map } from '../detect/u32map.js';
 import { formatIpv4, readU32 } from '../wire/address.js';
 import { ARP } from '../wire/arp.js';
 import { ArpOp } from '../wire/codes.js';
@@ -47,7 +48,8 @@ export interface EngineOptions {
   deadlineMs?: number;
   /** Flow-control window: sends allowed ahead of the captured frames while replies flow (default 2048). */
   maxAhead?: number;
-  onReply?: (r: ReplyRecord) => void;
+  /** Every reply paired with a target, with that target as a number (no parsing needed downstream). */
+  onReply?: (r: ReplyRecord, ip: number) => void;
   onUnsolicited?: (r: UnsolicitedRecord) => void;
   onWire?: (dir: 'in' | 'out', bytes: Uint8Array, time: number) => void;
   onProgress?: (p: SweepProgress) => void;
@@ -79,6 +81,7 @@ const MAX_BATCH = 256;
  * not throttled: the window applies only while frames keep arriving.
  */
 const DEFAULT_MAX_AHEAD = 2048;
+const CANARY_FLAGS = ['canary'];
 const FLOWING_MS = 50;
 
 export function runSweepEngine(o: EngineOptions): Promise<EngineResult> {
@@ -88,12 +91,17 @@ export function runSweepEngine(o: EngineOptions): Promise<EngineResult> {
   const nCanary = canaries.length;
   const n = nCanary + o.targets.length;
   const ipOf = (i: number): number => (i < nCanary ? canaries[i]! : o.targets[i - nCanary]!);
-  const index = new Map<number, number>();
+  const index = new U32Map(n);
   for (let i = 0; i < n; i++) if (!index.has(ipOf(i))) index.set(ipOf(i), i);
 
+  // Per-target state in typed arrays: nothing per target for the collector to walk on a /16.
   const attempts = new Uint8Array(n);
   const lastSent = new Float64Array(n);
-  const macs = new Map<number, string[]>(); // only answered targets
+  /** Id + 1 of the first MAC that answered the target; 0 = unanswered. */
+  const firstMac = new Int32Array(n);
+  /** Targets answered by several MACs: every MAC id, in order. */
+  const moreMacs = new Map<number, number[]>();
+  const macIds = new Map<string, number>();
   const maxAttempts = 1 + o.retries;
   const timeoutFor = (attempt: number) => o.timeoutMs * Math.pow(o.backoff, attempt - 1);
   // retryQ[k]: targets whose attempt k (1-based) was sent, FIFO by due time = sentAt + timeoutFor(k).
@@ -163,8 +171,9 @@ export function runSweepEngine(o: EngineOptions): Promise<EngineResult> {
       }
       const fr = d.value;
       if (fr.arp.op !== ArpOp.Reply) return;
-      const i = frameVlan(fr.eth) === o.vlan ? index.get(readU32(f.bytes, fr.eth.payloadOffset + ARP.spa(6, 4))) : undefined;
-      if (i === undefined || attempts[i] === 0) {
+      const ip = readU32(f.bytes, fr.eth.payloadOffset + ARP.spa(6, 4));
+      const i = frameVlan(fr.eth) === o.vlan ? index.get(ip) : -1;
+      if (i < 0 || attempts[i] === 0) {
         const u = unsolicitedRecord(link.name, fr, f.time);
         unsolicited.push(u);
         o.onUnsolicited?.(u);
@@ -172,14 +181,24 @@ export function runSweepEngine(o: EngineOptions): Promise<EngineResult> {
       }
       lastReplyAt = f.time;
       const mac = fr.arp.senderMac;
-      let list = macs.get(i);
-      const first = list === undefined;
-      if (!list) macs.set(i, (list = []));
-      const duplicate = list.includes(mac);
-      if (!duplicate) list.push(mac);
-      if (first) {
+      let macId = macIds.get(mac);
+      if (macId === undefined) macIds.set(mac, (macId = macIds.size));
+      const first = firstMac[i]! - 1;
+      let duplicate = false;
+      let multipleMacs = false;
+      if (first < 0) {
+        firstMac[i] = macId + 1;
         if (i < nCanary) answeredCanaries++;
         else answeredTargets++;
+      } else if (first === macId) {
+        duplicate = true;
+        multipleMacs = moreMacs.has(i);
+      } else {
+        multipleMacs = true;
+        const list = moreMacs.get(i);
+        if (!list) moreMacs.set(i, [first, macId]);
+        else if (list.includes(macId)) duplicate = true;
+        else list.push(macId);
       }
       const attempt = attempts[i]!;
       const r = replyRecord(
@@ -187,10 +206,10 @@ export function runSweepEngine(o: EngineOptions): Promise<EngineResult> {
         fr,
         f.time,
         { tip: formatIpv4(ipOf(i)), sentAt: lastSent[i]!, seq: attempt, id: i + 1 },
-        { late: f.time > lastSent[i]! + timeoutFor(attempt), duplicate, multipleMacs: list.length > 1, ...(i < nCanary ? { extraFlags: ['canary'] } : {}) },
+        { late: f.time > lastSent[i]! + timeoutFor(attempt), duplicate, multipleMacs, ...(i < nCanary ? { extraFlags: CANARY_FLAGS } : {}) },
       );
       replies++;
-      o.onReply?.(r);
+      o.onReply?.(r, ip);
       if (answeredTargets + answeredCanaries === n && next === n) scheduleEnd();
     };
 
@@ -223,7 +242,7 @@ export function runSweepEngine(o: EngineOptions): Promise<EngineResult> {
       let best: { k: number; due: number } | undefined;
       for (let k = 1; k < maxAttempts; k++) {
         const q = retryQ[k]!;
-        while (retryHead[k]! < q.length && macs.has(q[retryHead[k]!]!)) retryHead[k]!++;
+        while (retryHead[k]! < q.length && firstMac[q[retryHead[k]!]!] !== 0) retryHead[k]!++;
         if (retryHead[k]! >= q.length) {
           if (q.length > 4096) {
             q.length = 0; // drained: release memory

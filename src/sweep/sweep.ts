@@ -118,6 +118,19 @@ export interface SweepResult {
   plan: SweepPlanInfo;
 }
 
+/** Binary search in a sorted Uint32Array. */
+function sortedHas(a: Uint32Array, x: number): boolean {
+  let lo = 0;
+  let hi = a.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid]! === x) return true;
+    if (a[mid]! < x) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return false;
+}
+
 /** Frame interval from a bandwidth, as arp-scan computes it (64 bytes of wire per request). */
 export const ppsForBandwidth = (bitsPerSecond: number): number => bitsPerSecond / (64 * 8);
 
@@ -173,8 +186,8 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
   const obs = new Observations(canaries);
   const keep = o.keepReplies !== false;
   const kept: ReplyRecord[] = [];
-  const onReply = (r: ReplyRecord) => {
-    obs.add(r);
+  const onReply = (r: ReplyRecord, ip: number) => {
+    obs.addIp(ip, r);
     if (keep) kept.push(r);
     o.onReply?.(r);
   };
@@ -213,10 +226,10 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
     });
     const mem = process.memoryUsage();
     log.debug({ durationMs: r.durationMs, sent: r.sent, replies: r.replies, rssMb: Math.round(mem.rss / 1048576), heapUsedMb: Math.round(mem.heapUsed / 1048576), externalMb: Math.round(mem.external / 1048576) }, 'sweep done');
-    const swept = o.baseline ? new Set(targets) : undefined;
+    const swept = o.baseline ? targets.slice().sort() : undefined;
     const findings = obs.findings({
       maxIpsPerMac,
-      ...(o.baseline && swept ? { baseline: o.baseline, swept: (ip: string) => swept.has(parseIpv4(ip)!) } : {}),
+      ...(o.baseline && swept ? { baseline: o.baseline, swept: (ip: string) => sortedHas(swept, parseIpv4(ip)!) } : {}),
     });
     const worst = findings.reduce<Severity | null>((w, f) => (w === null || severityRank(f.severity) > severityRank(w) ? f.severity : w), null);
     const summary: SweepSummary = {
@@ -231,7 +244,7 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
       canariesAnswered: r.canariesAnswered,
       unsolicited: r.unsolicited.length,
       malformed: r.malformed,
-      responders: obs.ipsByMac.size,
+      responders: obs.responders,
       findings: findings.length,
       worst,
       durationMs: r.durationMs,
