@@ -23,6 +23,8 @@ interface Run {
   wallMs: number;
   replies: number;
   rssMb: number;
+  /** arpinject only: first request to end of the sweep, from the summary (the rest is start-up and exit). */
+  sweepMs?: number;
 }
 
 /** Run under GNU time for the peak RSS; stdout to a file. */
@@ -52,15 +54,19 @@ try {
   const ns = lab.nsName('net');
   const hasArpScan = spawnSync('arp-scan', ['--version']).status !== null;
   const ours: Run[] = [];
+  const starts: Run[] = [];
   const theirs: Run[] = [];
   const floor: Run[] = [];
   for (let i = 0; i < runs; i++) {
+    // The fixed cost every run pays: node, the CLI's modules, argument parsing (no capture opened).
+    const v = timed(ns, [process.execPath, cli, '--version'], join(dir, `start${i}.txt`));
+    starts.push({ wallMs: v.wallMs, replies: 0, rssMb: v.rssMb });
     const f = join(dir, `ours${i}.ndjson`);
     const r = timed(ns, [process.execPath, cli, 'sweep', '--iface', 'bond0', cidr, '--include-edges', '--max-targets', String(total), '--rate', '0', '--retries', '0', '--timeout', '500', '--wait', '0', '--no-canaries', '--fail-on', 'none', '--json'], f);
     const lines = readFileSync(f, 'utf8').trim().split('\n');
     const summary = JSON.parse(lines.at(-1)!);
     if (r.code !== 0 || summary.type !== 'summary') throw new Error(`arpinject sweep failed: exit ${r.code}`);
-    ours.push({ wallMs: r.wallMs, replies: summary.replies, rssMb: r.rssMb });
+    ours.push({ wallMs: r.wallMs, replies: summary.replies, rssMb: r.rssMb, sweepMs: summary.durationMs });
     if (hasArpScan) {
       const g = join(dir, `arpscan${i}.txt`);
       const a = timed(ns, ['arp-scan', '-I', 'bond0', '--bandwidth=100M', '--retry=1', '--quiet', '--plain', cidr], g);
@@ -77,6 +83,8 @@ try {
     console.log(`${name.padEnd(26)} wall median ${med(rs.map((r) => r.wallMs)).toFixed(0).padStart(6)} ms (runs: ${rs.map((r) => r.wallMs.toFixed(0)).join(', ')})  replies ${rs.map((r) => r.replies).join('/')} of ${total}  peak RSS ${med(rs.map((r) => r.rssMb)).toFixed(1)} MB`);
   console.log(`sweep of ${cidr} (${total} targets), one proxy answering all at once; kernel ${execFileSync('uname', ['-r'], { encoding: 'utf8' }).trim()}, node ${process.version}`);
   show('arpinject --rate 0', ours);
+  console.log(`${''.padEnd(26)} of which the sweep itself (first request to last reply, summary.durationMs): median ${med(ours.map((r) => r.sweepMs!)).toFixed(0)} ms`);
+  console.log(`${'arpinject --version'.padEnd(26)} wall median ${med(starts.map((r) => r.wallMs)).toFixed(0).padStart(6)} ms  peak RSS ${med(starts.map((r) => r.rssMb)).toFixed(1)} MB (start-up floor: node + CLI modules)`);
   if (hasArpScan) {
     show('arp-scan --bandwidth=100M', theirs);
     show('arp-scan --bandwidth=10000M', floor);

@@ -30,6 +30,12 @@ describe('sweep: GRNET host', { skip: skipUnlessRoot }, () => {
     assert.deepEqual(of(r, 'finding'), []);
     const s = r.records.at(-1)!;
     assert.deepEqual([s.type, s.targets, s.canaries, s.answered, s.findings, s.ok], ['summary', 6, 3, 1, 0, true]);
+    // Human output to a pipe: the table and the summary; no estimate and no bar on stderr.
+    const human = await runCli(net, ['sweep', '--iface', 'bond0', '--sip', '10.0.0.1', '10.0.0.0/29', '--wait', '200'], { timeoutMs: 60_000 });
+    assert.equal(human.code, 0);
+    assert.match(human.stdout, new RegExp(`^10\\.0\\.0\\.2 +${g.vlan0Mac} +[\\d.]+ +\\(locally administered\\)`, 'm'));
+    assert.match(human.stdout, /--- bond0: 6 targets \(\+3 canaries\), .* 1 answered, 5 unanswered, 1 responder MAC\(s\), 0 finding\(s\)/);
+    assert.doesNotMatch(human.stderr, /sweeping|\[[#.]+\]/);
   });
 
   test('case B on a /24 with the kernel defaults (proxy_delay 0.8 s, proxy_qlen 64): hijacking called out', async () => {

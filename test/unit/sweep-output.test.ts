@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { formatResponders, formatSweepSummary, replyJsonWriter } from '../../src/cli/commands/sweep.js';
+import { formatResponders, formatSweepSummary } from '../../src/cli/commands/sweep.js';
+import { ReplyNdjson } from '../../src/sweep/ndjson.js';
 import { replyRecord } from '../../src/probe/records.js';
 import { decodeArpFrame, encodeArpFrame } from '../../src/wire/index.js';
 
@@ -13,21 +14,55 @@ const frame = (o: { vlan?: number; ethSrc?: string } = {}) => {
 };
 
 describe('sweep output', () => {
-  test('the written-out reply JSON is byte for byte JSON.stringify', () => {
-    const w = replyJsonWriter();
+  const collect = () => {
+    const chunks: Uint8Array[] = [];
+    const w = new ReplyNdjson((c) => chunks.push(c));
+    return { w, text: () => (w.flush(), Buffer.concat(chunks).toString('utf8')), chunks };
+  };
+  const rec = (iface: string, o: { vlan?: number; ethSrc?: string } = {}, t = 1_700_000_000_123.456, state = { late: false, duplicate: false, multipleMacs: false }) =>
+    replyRecord(iface, frame(o), t, { tip: '10.0.0.7', sentAt: 1_700_000_000_000, seq: 1, id: 1 }, state);
+
+  test('replies encoded in place are byte for byte JSON.stringify, one per line, in order with other records', () => {
+    const { w, text } = collect();
     const cases = [
-      replyRecord('bond0', frame(), 1_700_000_000_123.456, { tip: '10.0.0.7', sentAt: 1_700_000_000_000, seq: 1, id: 1 }, { late: false, duplicate: false, multipleMacs: false }),
-      replyRecord('eth"0\\', frame({ vlan: 42, ethSrc: '02:00:00:00:66:66' }), 1_700_000_001_000, { tip: '10.0.0.7', sentAt: 1_700_000_000_000.5, seq: 3, id: 99 }, { late: true, duplicate: true, multipleMacs: true, extraFlags: ['canary'] }),
-      replyRecord('bond0', frame(), 1_700_000_000_000, { tip: '10.0.0.7', sentAt: 1_700_000_000_000, seq: 2, id: 7 }, { late: false, duplicate: false, multipleMacs: false }),
+      rec('bond0'),
+      { ...rec('bond0', { vlan: 42, ethSrc: '02:00:00:00:66:66' }, 1_700_000_001_000, { late: true, duplicate: true, multipleMacs: true }), seq: 3, requestId: 99, flags: ['eth-src-mismatch', 'late', 'canary'] },
+      rec('bond0', {}, 1_700_000_000_000),
     ];
-    for (const r of cases) assert.equal(w(r), JSON.stringify(r));
+    const expected: string[] = [];
+    for (const r of cases) {
+      w.reply(r);
+      expected.push(JSON.stringify(r));
+    }
+    w.text('{"type":"unsolicited","ip":"10.0.0.9"}');
+    expected.push('{"type":"unsolicited","ip":"10.0.0.9"}');
+    assert.equal(text(), expected.join('\n') + '\n');
+    assert.equal(w.inPlace, true, 'the fast path was taken');
   });
 
-  test('a record of another shape falls back to JSON.stringify', () => {
-    const w = replyJsonWriter();
-    const r = { ...replyRecord('bond0', frame(), 1, { tip: '10.0.0.7', sentAt: 0, seq: 1, id: 1 }, { late: false, duplicate: false, multipleMacs: false }), extra: 'x"y' };
-    assert.equal(w(r), JSON.stringify(r));
-    assert.equal(w(r), JSON.stringify(r));
+  test('escaping and foreign shapes take the JSON.stringify path', () => {
+    const { w, text } = collect();
+    const odd = rec('eth"0\\');
+    const weird = { ...rec('bond0'), time: 'caf\u00e9 "x"' };
+    w.reply(odd);
+    w.reply(weird);
+    assert.equal(text(), `${JSON.stringify(odd)}\n${JSON.stringify(weird)}\n`);
+    const other = collect();
+    const extra = { ...rec('bond0'), extra: 1 };
+    other.w.reply(extra);
+    other.w.reply(extra);
+    assert.equal(other.text(), `${JSON.stringify(extra)}\n`.repeat(2));
+    assert.equal(other.w.inPlace, false);
+  });
+
+  test('chunks are owned and bounded: 2,000 replies come out whole, across several chunks', () => {
+    const { w, text, chunks } = collect();
+    const r = rec('bond0');
+    for (let k = 0; k < 2000; k++) w.reply({ ...r, requestId: k });
+    const lines = text().trimEnd().split('\n');
+    assert.equal(lines.length, 2000);
+    assert.deepEqual(JSON.parse(lines[1999]!), { ...r, requestId: 1999 });
+    assert.ok(chunks.length > 1 && chunks.every((c) => c.length <= 64 * 1024));
   });
 
   test('responders table: one row per IP and MAC, sorted by address, flags merged', () => {

@@ -6,7 +6,8 @@ import { EnvironmentError, UsageError } from '../../errors.js';
 import type { ReplyRecord } from '../../probe/records.js';
 import { readBaseline } from '../../sweep/baseline.js';
 import type { SweepProgress } from '../../sweep/engine.js';
-import { SWEEP_DEFAULTS, type SweepSummary, sweep } from '../../sweep/sweep.js';
+import { ReplyNdjson } from '../../sweep/ndjson.js';
+import { SWEEP_DEFAULTS, type SweepOptions, type SweepResult, type SweepSummary, sweep } from '../../sweep/sweep.js';
 import { targetsFromText } from '../../sweep/targets.js';
 import { vendorOf } from '../../sweep/vendor.js';
 import { parseIpv4 } from '../../wire/address.js';
@@ -92,36 +93,13 @@ export function formatResponders(replies: ReplyRecord[]): string[] {
   return lines;
 }
 
-/**
- * JSON.stringify for reply records, written out: a /16 prints 65,536 of them and this is ~4x faster.
- * Every string in a reply is an interface name (escaped once), an address, an ISO time or a flag name,
- * none of which needs escaping. Checked against JSON.stringify on the first record of each run: if the
- * record shape ever changes, it falls back to JSON.stringify for good.
- */
-export function replyJsonWriter(): (r: ReplyRecord) => string {
-  let checked = false;
-  let fast = true;
-  let ifaceText = '';
-  let ifaceJson = '""';
-  const write = (r: ReplyRecord): string => {
-    if (r.iface !== ifaceText) {
-      ifaceText = r.iface;
-      ifaceJson = JSON.stringify(r.iface);
-    }
-    const flags = r.flags.length === 0 ? '[]' : `["${r.flags.join('","')}"]`;
-    return (
-      `{"type":"reply","iface":${ifaceJson},"tip":"${r.tip}","mac":"${r.mac}","ethSrc":"${r.ethSrc}","ethDst":"${r.ethDst}","vlan":${r.vlan},` +
-      `"rttMs":${r.rttMs},"seq":${r.seq},"requestId":${r.requestId},"tha":"${r.tha}","tpa":"${r.tpa}","time":"${r.time}",` +
-      `"late":${r.late},"duplicate":${r.duplicate},"ethSrcMismatch":${r.ethSrcMismatch},"flags":${flags}}`
-    );
-  };
-  return (r) => {
-    if (!checked) {
-      checked = true;
-      fast = write(r) === JSON.stringify(r);
-    }
-    return fast ? write(r) : JSON.stringify(r);
-  };
+/** sweep(), with the streamed replies written out before anything else is (also when it throws). */
+async function sweepFlushing(ndjson: ReplyNdjson | undefined, o: SweepOptions): Promise<SweepResult> {
+  try {
+    return await sweep(o);
+  } finally {
+    ndjson?.flush();
+  }
 }
 
 export const formatFinding = (f: Finding): string => `${SEVERITY_LABEL[f.severity]} ${f.kind.padEnd(17)} ${f.message}`;
@@ -172,9 +150,15 @@ export const sweepCommand: CommandModule<GlobalArgs, SweepArgs> = {
       if (targets.length === 0) throw new UsageError('ERR_INVALID_ARGUMENT', 'no targets: give CIDR blocks, ranges or IPs, or --file FILE');
       const baseline = argv.baseline !== undefined ? readBaseline(argv.baseline) : undefined;
       const showProgress = argv.progress ?? (process.stderr.isTTY === true && !out.json);
-      const replyJson = replyJsonWriter();
+      // JSON: replies stream out as they come, encoded without garbage (a /16 is 21 MB of them).
+      const ndjson = out.json
+        ? new ReplyNdjson((chunk) => {
+            out.flush();
+            process.stdout.write(chunk);
+          })
+        : undefined;
       const bar = showProgress ? progressBar(process.stderr) : undefined;
-      const result = await sweep({
+      const result = await sweepFlushing(ndjson, {
         iface: argv.iface,
         targets,
         includeEdges: argv.includeEdges,
@@ -198,13 +182,16 @@ export const sweepCommand: CommandModule<GlobalArgs, SweepArgs> = {
         ...(baseline ? { baseline } : {}),
         pcap: argv.pcap,
         // JSON streams every reply as it comes; only the human table needs them kept.
-        ...(out.json ? { keepReplies: false, onReply: (r: ReplyRecord) => out.line(replyJson(r)), onUnsolicited: (u) => out.record(u) } : {}),
+        ...(ndjson ? { keepReplies: false, onReply: (r: ReplyRecord) => ndjson.reply(r), onUnsolicited: (u) => ndjson.text(JSON.stringify(u)) } : {}),
         ...(bar ? { onProgress: (p: SweepProgress) => bar.update(p) } : {}),
-        onStart: (p) =>
-          out.note(
-            `sweeping ${p.targets} target(s)${p.canaries.length ? ` + ${p.canaries.length} canaries (${p.canaries.join(', ')})` : ''} on ${argv.iface} ` +
-              `as ${p.sip} ${p.sha}, ${p.ratePps > 0 ? `${Math.round(p.ratePps)} pps` : 'unpaced'}, ${p.retries} retries: about ${secs(p.estimateMs)} when few answer`,
-          ),
+        // The estimate belongs with the bar: a person watching a terminal (or --progress), never a pipe.
+        onStart: (p) => {
+          if (bar)
+            process.stderr.write(
+              `sweeping ${p.targets} target(s)${p.canaries.length ? ` + ${p.canaries.length} canaries (${p.canaries.join(', ')})` : ''} on ${argv.iface} ` +
+                `as ${p.sip} ${p.sha}, ${p.ratePps > 0 ? `${Math.round(p.ratePps)} pps` : 'unpaced'}, ${p.retries} retries: about ${secs(p.estimateMs)} when few answer\n`,
+            );
+        },
         signal,
         logger: log,
       });
