@@ -51,6 +51,8 @@ export interface EngineOptions {
   /** Every reply paired with a target, with that target as a number (no parsing needed downstream). */
   onReply?: (r: ReplyRecord, ip: number) => void;
   onUnsolicited?: (r: UnsolicitedRecord) => void;
+  /** Keep unsolicited records in the result (default true); a caller streaming them can say false. */
+  keepUnsolicited?: boolean;
   onWire?: (dir: 'in' | 'out', bytes: Uint8Array, time: number) => void;
   onProgress?: (p: SweepProgress) => void;
   signal?: AbortSignal;
@@ -60,7 +62,9 @@ export interface EngineOptions {
 export interface EngineResult {
   /** Count of reply records (they went to onReply). */
   replies: number;
+  /** The unsolicited records, unless keepUnsolicited was false. */
   unsolicited: UnsolicitedRecord[];
+  unsolicitedCount: number;
   sent: number;
   /** Targets (not canaries) answered at least once. */
   answered: number;
@@ -110,6 +114,8 @@ export function runSweepEngine(o: EngineOptions): Promise<EngineResult> {
 
   let replies = 0;
   const unsolicited: UnsolicitedRecord[] = [];
+  let unsolicitedCount = 0;
+  const keepUnsolicited = o.keepUnsolicited !== false;
   let next = 0;
   let sent = 0;
   let answeredTargets = 0;
@@ -149,6 +155,7 @@ export function runSweepEngine(o: EngineOptions): Promise<EngineResult> {
       resolve({
         replies,
         unsolicited,
+        unsolicitedCount,
         sent,
         answered: answeredTargets,
         canariesAnswered: answeredCanaries,
@@ -175,7 +182,8 @@ export function runSweepEngine(o: EngineOptions): Promise<EngineResult> {
       const i = frameVlan(fr.eth) === o.vlan ? index.get(ip) : -1;
       if (i < 0 || attempts[i] === 0) {
         const u = unsolicitedRecord(link.name, fr, f.time);
-        unsolicited.push(u);
+        unsolicitedCount++;
+        if (keepUnsolicited) unsolicited.push(u);
         o.onUnsolicited?.(u);
         return;
       }

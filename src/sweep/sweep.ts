@@ -61,6 +61,7 @@ export interface SweepOptions {
   /**
    * Keep every reply record in the result (default true). A caller that streams them through onReply
    * can say false: findings are gathered incrementally, and a /16 then needs no per-reply memory.
+   * Unsolicited records are then only streamed through onUnsolicited and counted, not kept either.
    */
   keepReplies?: boolean;
   onReply?: (r: ReplyRecord) => void;
@@ -219,6 +220,7 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
       maxAhead: o.link ? undefined : ringFrames / 2,
       onReply,
       onUnsolicited,
+      keepUnsolicited: keep,
       onProgress: o.onProgress,
       onWire: pcap ? (_d, bytes, t) => pcap.write(bytes, t) : undefined,
       signal: o.signal,
@@ -242,7 +244,7 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
       answered: r.answered,
       unanswered: targets.length - r.answered,
       canariesAnswered: r.canariesAnswered,
-      unsolicited: r.unsolicited.length,
+      unsolicited: r.unsolicitedCount,
       malformed: r.malformed,
       responders: obs.responders,
       findings: findings.length,

@@ -229,4 +229,18 @@ describe('sweep engine on a memory link with a fake clock', () => {
     assert.deepEqual([r2.replies.length, streamed, r2.summary.replies], [0, 65, 65]);
     assert.deepEqual(r2.findings, r.findings, 'same verdict without keeping the records');
   });
+
+  test('keepReplies false: unsolicited replies are streamed and counted, not kept', async () => {
+    for (const keepReplies of [true, false]) {
+      const clock = new FakeClock();
+      const link = new MemoryLink(clock);
+      link.injectLater(reply('10.7.7.7', '02:00:00:00:00:77'), 5);
+      let streamed = 0;
+      const p = sweep({ iface: 'mem0', link, clock, targets: ['10.0.0.1'], sip: '10.0.0.1', sha: ME, canaries: false, retries: 0, keepReplies, onUnsolicited: () => streamed++ });
+      clock.advance(10_000);
+      const r = await p;
+      assert.deepEqual([r.summary.unsolicited, streamed, r.unsolicited.length], [1, 1, keepReplies ? 1 : 0]);
+      assert.deepEqual(r.findings.map((f) => [f.kind, f.mac]), [['unsolicited', '02:00:00:00:00:77']]);
+    }
+  });
 });
