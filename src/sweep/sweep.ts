@@ -23,6 +23,13 @@ import { DEFAULT_MAX_IPS_PER_MAC, type Finding, Observations, type Severity, sev
 import { type SweepProgress, runSweepEngine } from './engine.js';
 import { defaultCanaries, expandTargets, mulberry32, shuffle } from './targets.js';
 
+/**
+ * While replies flow, at most this many requests are ahead of the replies captured: half the
+ * kernel's default proxy_qlen (64), so a proxy ARP host answering after up to proxy_delay never
+ * drops a request for a full queue. (A silent segment is not held back: see engine.ts.)
+ */
+export const PROXY_WINDOW = 32;
+
 export const SWEEP_DEFAULTS = {
   ratePps: 500,
   retries: 2,
@@ -201,6 +208,8 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
     // cap captures with snaplen 65535, so each slot of the kernel ring is 64 KiB: the ring holds
     // bufferSize / 64 KiB frames, and the flow-control window keeps the backlog at half of that. The
     // ring is resident memory; 4 MiB (64 frames) loses nothing even on an unpaced /16 (bench/sweep.ts).
+    // The same window keeps a proxy ARP host's queue (proxy_qlen 64) from overflowing, so it applies
+    // to a link the caller brings too.
     const bufferSize = 4 << 20;
     const ringFrames = bufferSize / 65536;
     link = o.link ?? CapLink.open(o.iface, { clock, logger: log, bufferSize });
@@ -217,7 +226,7 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
       backoff,
       waitMs,
       deadlineMs,
-      maxAhead: o.link ? undefined : ringFrames / 2,
+      maxAhead: o.link ? PROXY_WINDOW : Math.min(PROXY_WINDOW, ringFrames / 2),
       onReply,
       onUnsolicited,
       keepUnsolicited: keep,

@@ -230,6 +230,59 @@ describe('sweep engine on a memory link with a fake clock', () => {
     assert.deepEqual(r2.findings, r.findings, 'same verdict without keeping the records');
   });
 
+  /**
+   * The kernel's proxy ARP queue (kernel-arp-model.md §4), simulated: each broadcast request waits
+   * U(0, proxy_delay) before the answer; a request arriving while more than proxy_qlen wait is dropped.
+   */
+  const proxyHost = (link: MemoryLink, clock: FakeClock, mac: string, seed: number, delayMs = 800, qlen = 64) => {
+    const rnd = mulberry32(seed);
+    let queued = 0;
+    let dropped = 0;
+    link.addResponder((f, l) => {
+      if (queued > qlen) {
+        dropped++;
+        return;
+      }
+      queued++;
+      const tip = tipOf(f);
+      clock.setTimer(rnd() * delayMs, () => {
+        queued--;
+        l.inject(reply(tip, mac));
+      });
+    });
+    return { dropped: () => dropped };
+  };
+
+  test('a rogue proxy with the kernel defaults (proxy_delay 0.8 s, proxy_qlen 64) is seen whole on a /24: the window keeps its queue from overflowing', async () => {
+    for (const seed of [1, 2, 3]) {
+      const clock = new FakeClock();
+      const link = new MemoryLink(clock);
+      const proxy = proxyHost(link, clock, '02:00:00:00:00:bb', seed);
+      const p = sweep({ iface: 'mem0', link, clock, targets: ['10.0.0.0/24'], sip: '10.0.0.1', sha: ME });
+      clock.advance(60_000);
+      const r = await p;
+      assert.equal(proxy.dropped(), 0, 'no request dropped by the proxy queue');
+      assert.deepEqual([r.summary.answered, r.summary.canariesAnswered, r.summary.sent], [254, 3, 257], 'every address answered on the first pass');
+      assert.deepEqual(r.findings.map((f) => [f.kind, f.severity]), [['canary-answered', 'critical'], ['many-ips', 'critical']]);
+    }
+  });
+
+  test('without the window the same queue overflows at 500 pps, and the retries recover what it dropped', async () => {
+    const run = async (retries: number) => {
+      const clock = new FakeClock();
+      const link = new MemoryLink(clock);
+      const proxy = proxyHost(link, clock, '02:00:00:00:00:bb', 1);
+      const p = runSweepEngine({ link, clock, targets: expandTargets(['10.0.0.0/24']), buildFrame: frameFor, ratePps: 500, retries, timeoutMs: 1000, backoff: 1.5, waitMs: 1000, maxAhead: 100_000 });
+      clock.advance(60_000);
+      return { r: await p, dropped: proxy.dropped() };
+    };
+    const once = await run(0);
+    assert.ok(once.dropped > 50, `the queue dropped ${once.dropped}`);
+    assert.equal(once.r.answered, 254 - once.dropped);
+    const retried = await run(2);
+    assert.equal(retried.r.answered, 254, `${retried.dropped} dropped over all passes, all re-asked`);
+  });
+
   test('keepReplies false: unsolicited replies are streamed and counted, not kept', async () => {
     for (const keepReplies of [true, false]) {
       const clock = new FakeClock();
