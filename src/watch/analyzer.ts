@@ -2,11 +2,13 @@
  * Passive ARP analysis, pure: frames in (bytes + capture time), records and findings out. Keeps an
  * IP -> MAC table, pairs third-party requests with their replies, and raises findings as they happen.
  * Time comes from the frames, so a live capture and the same frames read from a pcap give the same
- * output. Hostile frames are decoded as far as they go, reported, counted, never thrown.
+ * output. Hostile frames are decoded as far as they go, reported, counted, never thrown. Every map is
+ * pruned by frame time or capped, so a watch left running for weeks (or flooded with random senders)
+ * stays within a bounded amount of memory.
  */
 import type { Captured } from '../link/link.js';
 import { keyOf } from '../probe/match.js';
-import { inPrefix, parseIpv4 } from '../wire/address.js';
+import { BROADCAST_MAC, ZERO_MAC, inPrefix, isMulticastMac, parseIpv4 } from '../wire/address.js';
 import { ArpOp, arpOpName } from '../wire/codes.js';
 import { decodeArpFrame, frameVlan } from '../wire/frame.js';
 import type { WireIssue } from '../wire/result.js';
@@ -16,11 +18,15 @@ export type WatchFindingKind =
   | 'reply-storm'
   | 'flip-flop'
   | 'ip-moved'
+  | 'duplicate-reply'
   | 'gratuitous'
   | 'eth-src-mismatch'
   | 'unsolicited-reply'
   | 'bogus-sender'
   | 'malformed';
+
+/** Why a sender is bogus (evidence.reason of a bogus-sender finding). */
+export type BogusReason = 'host-scoped' | 'loopback' | 'link-local' | 'unspecified' | 'multicast-ip' | 'broadcast-ip' | 'broadcast-mac' | 'multicast-mac' | 'zero-mac';
 
 export interface WatchFinding {
   type: 'finding';
@@ -40,7 +46,10 @@ export interface ArpRecord {
   opcode: number;
   ethSrc: string;
   ethDst: string;
+  /** The innermost 802.1Q VLAN id (the one pairing uses), null when untagged. */
   vlan: number | null;
+  /** Every tag, outermost first, only when the frame is double-tagged (QinQ). */
+  vlans?: number[];
   sha: string;
   spa: string;
   tha: string;
@@ -70,6 +79,8 @@ export interface WatchSummary {
   /** Replies paired with a request seen on the wire. */
   paired: number;
   malformed: number;
+  /** Malformed frames by wire issue code (TRUNCATED, UNSUPPORTED_FORMAT, TOO_MANY_TAGS...). */
+  malformedByCode: Record<string, number>;
   /** Frames that were not ARP (e.g. other tagged traffic the filter let through). */
   ignored: number;
   findings: number;
@@ -78,6 +89,8 @@ export interface WatchSummary {
   ips: number;
   macs: number;
   multiMacIps: Record<string, string[]>;
+  /** Table entries dropped because the table reached maxTableIps (oldest first). */
+  evicted: number;
   durationMs: number;
   interrupted: boolean;
 }
@@ -92,6 +105,8 @@ export interface WatchOptions {
   hostScoped?: string[];
   /** How long a request waits for its reply to be paired (default 5 s). */
   pairWindowMs?: number;
+  /** Cap on the IP -> MAC table; the least recently confirmed entries go first (default 262,144). */
+  maxTableIps?: number;
 }
 
 export type WatchRecord = ArpRecord | MalformedRecord | WatchFinding;
@@ -100,39 +115,67 @@ interface Pending {
   time: number;
   spa: string;
   sha: string;
+  /** MACs that answered this request so far. */
+  answeredBy: string[];
+}
+
+interface TableEntry {
+  mac: string;
+  since: number;
+  /** Frame times of the recent MAC changes (within flipWindowMs). */
+  changes: number[];
+  /** Every MAC seen claiming this IP (capped). */
+  macs: string[];
 }
 
 const iso = (t: number): string => new Date(t).toISOString();
+/** Per-IP list of MACs ever seen, capped: a flood of spoofed MACs for one IP must not grow it forever. */
+const MAX_MACS_PER_IP = 64;
+/** Dedup keys for findings; the oldest go first beyond this. */
+const MAX_RAISED = 100_000;
+/** Requests waiting for a reply (distinct asked IPs) and MACs tracked for storms; oldest go first. */
+const MAX_PENDING = 65_536;
+const MAX_REPLY_MACS = 65_536;
+/** Housekeeping runs once per second of frame time, or every HOUSEKEEP_FRAMES frames if time stands still. */
+const HOUSEKEEP_MS = 1_000;
+const HOUSEKEEP_FRAMES = 65_536;
 
 export class ArpWatcher {
   private readonly stormIps: number;
   private readonly stormWindowMs: number;
   private readonly flipWindowMs: number;
   private readonly pairWindowMs: number;
+  private readonly maxTableIps: number;
   private readonly hostScoped: Set<string>;
-  private readonly table = new Map<string, { mac: string; since: number; changes: number[] }>();
-  private readonly everMacs = new Map<string, Set<string>>();
+  /** ip -> entry; Map order = least recently confirmed first (entries are re-inserted when seen). */
+  private readonly table = new Map<string, TableEntry>();
   private readonly replyIps = new Map<string, Map<string, number>>(); // mac -> ip -> last reply time
   private readonly pending = new Map<string, Pending[]>();
-  private readonly raised = new Map<string, number>(); // dedup key -> time raised
-  private readonly counts = { frames: 0, arp: 0, requests: 0, replies: 0, otherOps: 0, gratuitous: 0, paired: 0, malformed: 0, ignored: 0, findings: 0 };
+  /** dedup key -> frame time until which the same finding stays quiet. */
+  private readonly raised = new Map<string, number>();
+  private readonly counts = { frames: 0, arp: 0, requests: 0, replies: 0, otherOps: 0, gratuitous: 0, paired: 0, malformed: 0, ignored: 0, findings: 0, evicted: 0 };
   private readonly byKind: Record<string, number> = {};
   private readonly malformedByCode: Record<string, number> = {};
   private first = NaN;
   private last = NaN;
+  private lastHousekeep = -Infinity;
+  private sinceHousekeep = 0;
 
   constructor(private readonly emit: (r: WatchRecord) => void, opts: WatchOptions = {}) {
     this.stormIps = opts.stormIps ?? 16;
     this.stormWindowMs = opts.stormWindowMs ?? 10_000;
     this.flipWindowMs = opts.flipWindowMs ?? 60_000;
     this.pairWindowMs = opts.pairWindowMs ?? 5_000;
+    this.maxTableIps = opts.maxTableIps ?? 262_144;
     this.hostScoped = new Set(opts.hostScoped ?? []);
   }
 
   private finding(f: Omit<WatchFinding, 'type' | 'time'>, time: number, dedupKey: string, everyMs = Infinity): void {
-    const prev = this.raised.get(dedupKey);
-    if (prev !== undefined && time - prev < everyMs) return;
-    this.raised.set(dedupKey, time);
+    const until = this.raised.get(dedupKey);
+    if (until !== undefined && time < until) return;
+    this.raised.delete(dedupKey); // re-insert: Map order = oldest first, for the cap below
+    this.raised.set(dedupKey, time + everyMs);
+    if (this.raised.size > MAX_RAISED) this.raised.delete(this.raised.keys().next().value!);
     this.counts.findings++;
     this.byKind[f.kind] = (this.byKind[f.kind] ?? 0) + 1;
     this.emit({ type: 'finding', time: iso(time), ...f });
@@ -143,6 +186,7 @@ export class ArpWatcher {
     if (Number.isNaN(this.first)) this.first = t;
     this.last = t;
     this.counts.frames++;
+    if (++this.sinceHousekeep >= HOUSEKEEP_FRAMES || t - this.lastHousekeep >= HOUSEKEEP_MS) this.housekeep(t);
     const d = decodeArpFrame(frame.bytes);
     if (!d.ok) {
       if (d.issue.code === 'NOT_ARP') {
@@ -164,6 +208,7 @@ export class ArpWatcher {
       ethSrc: eth.src,
       ethDst: eth.dst,
       vlan: vlan ?? null,
+      ...(eth.vlans.length > 1 ? { vlans: eth.vlans.map((v) => v.vid) } : {}),
       sha: arp.senderMac,
       spa: arp.senderIp,
       tha: arp.targetMac,
@@ -177,16 +222,35 @@ export class ArpWatcher {
     if (arp.op === ArpOp.Request && !gratuitous && arp.senderIp !== '0.0.0.0') {
       const key = keyOf(arp.targetIp, vlan);
       const list = (this.pending.get(key) ?? []).filter((p) => t - p.time <= this.pairWindowMs);
-      list.push({ time: t, spa: arp.senderIp, sha: arp.senderMac });
+      list.push({ time: t, spa: arp.senderIp, sha: arp.senderMac, answeredBy: [] });
+      this.pending.delete(key); // Map order = least recently asked first, for the cap
       this.pending.set(key, list.slice(-8));
+      if (this.pending.size > MAX_PENDING) this.pending.delete(this.pending.keys().next().value!);
     }
+    let duplicateOf: Pending | undefined;
     if (arp.op === ArpOp.Reply && !gratuitous) {
-      const key = keyOf(arp.senderIp, vlan);
-      const list = (this.pending.get(key) ?? []).filter((p) => t - p.time <= this.pairWindowMs);
-      const req = list.find((p) => p.spa === arp.targetIp) ?? list[0];
+      const list = this.pending.get(keyOf(arp.senderIp, vlan));
+      // The newest request within the window, preferring the one this reply is addressed to: a
+      // kernel that re-asks after 1 s gets its latency measured from the request actually answered.
+      let req: Pending | undefined;
+      if (list) {
+        for (let k = list.length - 1; k >= 0; k--) {
+          const p = list[k]!;
+          if (t - p.time > this.pairWindowMs) break;
+          if (p.spa === arp.targetIp) {
+            req = p;
+            break;
+          }
+          req ??= p;
+        }
+      }
       if (req) {
         rec.answers = { asker: req.spa, askerMac: req.sha, latencyMs: Math.round((t - req.time) * 1000) / 1000 };
         this.counts.paired++;
+        if (!req.answeredBy.includes(arp.senderMac)) {
+          if (req.answeredBy.length > 0) duplicateOf = req;
+          req.answeredBy.push(arp.senderMac);
+        }
       }
     }
     this.emit(rec);
@@ -208,6 +272,20 @@ export class ArpWatcher {
         `ethsrc|${arp.senderMac}|${eth.src}`,
       );
     this.checkSender(arp.op, arp.senderIp, arp.senderMac, arp.targetMac, t);
+    if (duplicateOf)
+      this.finding(
+        {
+          kind: 'duplicate-reply',
+          severity: 'warning',
+          mac: arp.senderMac,
+          ips: [arp.senderIp],
+          message: `${arp.senderIp} answered by ${duplicateOf.answeredBy.length} MACs for one request from ${duplicateOf.spa}: ${duplicateOf.answeredBy.join(', ')} (an address conflict, or a proxy answering for an address it does not own)`,
+          evidence: { macs: [...duplicateOf.answeredBy], asker: duplicateOf.spa },
+        },
+        t,
+        `dup|${arp.senderIp}|${arp.senderMac}`,
+        this.flipWindowMs,
+      );
     if (arp.op === ArpOp.Reply && !gratuitous && !rec.answers)
       this.finding(
         { kind: 'unsolicited-reply', severity: 'info', mac: arp.senderMac, ips: [arp.senderIp], message: `${arp.senderMac} says ${arp.senderIp} is-at ${arp.senderMac} to ${arp.targetIp} (${arp.targetMac}) without a request seen`, evidence: { tpa: arp.targetIp, tha: arp.targetMac } },
@@ -215,42 +293,72 @@ export class ArpWatcher {
         `unsol|${arp.senderMac}`,
         this.stormWindowMs,
       );
-    if (arp.op === ArpOp.Reply || gratuitous) this.learn(arp.senderIp, arp.senderMac, t);
+    // Every ARP packet with a sender IP updates the caches of those who hear it (a request too: that
+    // is how the ARP bubble moved 169.254.1.1 in every VM), so the table learns from all of them.
+    if ((arp.op === ArpOp.Request || arp.op === ArpOp.Reply) && arp.senderIp !== '0.0.0.0') this.learn(arp.senderIp, arp.senderMac, t);
     if (arp.op === ArpOp.Reply) this.checkStorm(arp.senderMac, arp.senderIp, t);
   }
 
   private checkSender(op: number, spa: string, sha: string, tha: string, t: number): void {
     const ip = parseIpv4(spa) ?? 0;
     let why: string | undefined;
+    let reason: BogusReason | undefined;
     let severity: Severity = 'warning';
     if (this.hostScoped.has(spa)) {
+      reason = 'host-scoped';
       why = `${spa} is configured host-scope on this machine: it must never appear on a link (the "ARP bubble": arp_announce=0 lets the kernel use it as the sender of its own requests)`;
       severity = 'critical';
     } else if (inPrefix(ip, 0x7f000000, 8)) {
+      reason = 'loopback';
       why = `${spa} is a loopback address`;
       severity = 'critical';
-    } else if (inPrefix(ip, 0xa9fe0000, 16)) why = `${spa} is link-local (169.254.0.0/16): a host-scoped or link-local address leaking as an ARP sender poisons every neighbour's cache`;
-    else if (ip === 0 && !(op === ArpOp.Request && tha === '00:00:00:00:00:00')) why = 'sender 0.0.0.0 outside a DAD probe';
-    if (why) this.finding({ kind: 'bogus-sender', severity, mac: sha, ips: [spa], message: `${sha}: ${why}`, evidence: { op } }, t, `bogus|${sha}|${spa}`, this.flipWindowMs);
+    } else if (inPrefix(ip, 0xa9fe0000, 16)) {
+      reason = 'link-local';
+      why = `${spa} is link-local (169.254.0.0/16): a host-scoped or link-local address leaking as an ARP sender poisons every neighbour's cache`;
+    } else if (ip === 0 && !(op === ArpOp.Request && tha === ZERO_MAC)) {
+      reason = 'unspecified';
+      why = 'sender 0.0.0.0 outside a DAD probe';
+    } else if (inPrefix(ip, 0xe0000000, 4)) {
+      reason = 'multicast-ip';
+      why = `${spa} is a multicast address: no host owns it`;
+    } else if (ip === 0xffffffff) {
+      reason = 'broadcast-ip';
+      why = 'sender 255.255.255.255';
+    }
+    if (reason) this.finding({ kind: 'bogus-sender', severity, mac: sha, ips: [spa], message: `${sha}: ${why}`, evidence: { op, reason } }, t, `bogus|${sha}|${spa}`, this.flipWindowMs);
+    // A sender MAC nobody can own: whoever learns it sends this IP's traffic to everyone (or no one).
+    const macReason: BogusReason | undefined = sha === BROADCAST_MAC ? 'broadcast-mac' : sha === ZERO_MAC ? 'zero-mac' : isMulticastMac(sha) ? 'multicast-mac' : undefined;
+    if (macReason)
+      this.finding(
+        { kind: 'bogus-sender', severity: 'warning', mac: sha, ips: [spa], message: `${spa} claimed at ${macReason.replace('-mac', '')} MAC ${sha}: a cache that learns it floods or drops that address's traffic`, evidence: { op, reason: macReason } },
+        t,
+        `bogusmac|${sha}|${spa}`,
+        this.flipWindowMs,
+      );
   }
 
   private learn(ip: string, mac: string, t: number): void {
-    let macs = this.everMacs.get(ip);
-    if (!macs) this.everMacs.set(ip, (macs = new Set()));
-    macs.add(mac);
     const e = this.table.get(ip);
     if (!e) {
-      this.table.set(ip, { mac, since: t, changes: [] });
+      this.table.set(ip, { mac, since: t, changes: [], macs: [mac] });
+      if (this.table.size > this.maxTableIps) {
+        this.table.delete(this.table.keys().next().value!);
+        this.counts.evicted++;
+      }
       return;
     }
+    // Re-insert: the Map's order is then "least recently confirmed first", which is what the cap evicts.
+    this.table.delete(ip);
+    this.table.set(ip, e);
     if (e.mac === mac) return;
     const from = e.mac;
+    if (!e.macs.includes(mac) && e.macs.length < MAX_MACS_PER_IP) e.macs.push(mac);
     e.changes = [...e.changes.filter((c) => t - c <= this.flipWindowMs), t];
     e.mac = mac;
     e.since = t;
     if (e.changes.length >= 2)
       this.finding(
-        { kind: 'flip-flop', severity: 'warning', mac, ips: [ip], message: `${ip} flips between MACs: ${[...macs].join(', ')} (${e.changes.length} changes within ${this.flipWindowMs / 1000} s)`, evidence: { macs: [...macs], changes: e.changes.length } },
+        { kind: 'flip-flop', severity: 'warning', mac, ips: [ip], message: `${ip} flips between MACs: ${e.macs.join(', ')} (${e.changes.length} changes within ${this.flipWindowMs / 1000} s)`, evidence: { macs: [...e.macs], changes: e.changes.length } },
         t,
         `flip|${ip}`,
         this.flipWindowMs,
@@ -260,10 +368,19 @@ export class ArpWatcher {
 
   private checkStorm(mac: string, ip: string, t: number): void {
     let ips = this.replyIps.get(mac);
-    if (!ips) this.replyIps.set(mac, (ips = new Map()));
+    if (ips) this.replyIps.delete(mac); // Map order = least recently replying MAC first, for the cap
+    else ips = new Map();
+    this.replyIps.set(mac, ips);
+    if (this.replyIps.size > MAX_REPLY_MACS) this.replyIps.delete(this.replyIps.keys().next().value!);
+    ips.delete(ip); // keep the map ordered by last reply time (oldest first) for pruning
     ips.set(ip, t);
+    // Past the threshold the exact count adds nothing: keep a few times the threshold at most.
+    if (ips.size > Math.max(4 * this.stormIps, 1024)) ips.delete(ips.keys().next().value!);
     if (ips.size < this.stormIps) return;
-    for (const [k, at] of ips) if (t - at > this.stormWindowMs) ips.delete(k);
+    for (const [k, at] of ips) {
+      if (t - at <= this.stormWindowMs) break;
+      ips.delete(k);
+    }
     if (ips.size >= this.stormIps)
       this.finding(
         {
@@ -292,26 +409,76 @@ export class ArpWatcher {
     );
   }
 
+  /** Drop what no future frame can use: expired requests, old reply times, quiet dedup keys. */
+  private housekeep(t: number): void {
+    this.lastHousekeep = t;
+    this.sinceHousekeep = 0;
+    for (const [key, list] of this.pending) {
+      const live = list.filter((p) => t - p.time <= this.pairWindowMs);
+      if (live.length === 0) this.pending.delete(key);
+      else if (live.length !== list.length) this.pending.set(key, live);
+    }
+    for (const [mac, ips] of this.replyIps) {
+      for (const [ip, at] of ips) {
+        if (t - at <= this.stormWindowMs) break;
+        ips.delete(ip);
+      }
+      if (ips.size === 0) this.replyIps.delete(mac);
+    }
+    for (const [key, until] of this.raised) if (until <= t) this.raised.delete(key);
+  }
+
+  /** Sizes of the internal maps (for tests and metrics: all of them must stay bounded). */
+  sizes(): { table: number; pending: number; replyMacs: number; raised: number } {
+    return { table: this.table.size, pending: this.pending.size, replyMacs: this.replyIps.size, raised: this.raised.size };
+  }
+
   summary(interrupted = false): WatchSummary {
     const multiMacIps: Record<string, string[]> = {};
-    for (const [ip, macs] of this.everMacs) if (macs.size > 1) multiMacIps[ip] = [...macs];
+    let conflicted = 0;
+    for (const [ip, e] of this.table)
+      if (e.macs.length > 1) {
+        conflicted++;
+        if (conflicted <= 1000) multiMacIps[ip] = [...e.macs];
+      }
+    const macs = new Set<string>();
+    for (const e of this.table.values()) macs.add(e.mac);
     return {
       type: 'summary',
-      ...this.counts,
+      frames: this.counts.frames,
+      arp: this.counts.arp,
+      requests: this.counts.requests,
+      replies: this.counts.replies,
+      otherOps: this.counts.otherOps,
+      gratuitous: this.counts.gratuitous,
+      paired: this.counts.paired,
+      malformed: this.counts.malformed,
+      malformedByCode: { ...this.malformedByCode },
+      ignored: this.counts.ignored,
+      findings: this.counts.findings,
       findingsByKind: { ...this.byKind },
       ips: this.table.size,
-      macs: new Set([...this.table.values()].map((e) => e.mac)).size,
+      macs: macs.size,
       multiMacIps,
+      evicted: this.counts.evicted,
       durationMs: Number.isNaN(this.first) ? 0 : Math.round((this.last - this.first) * 1000) / 1000,
       interrupted,
     };
   }
 
-  /** The current IP -> MAC table (for metrics and reports). */
-  entries(): Array<{ ip: string; mac: string; macsSeen: number }> {
-    return [...this.table].map(([ip, e]) => ({ ip, mac: e.mac, macsSeen: this.everMacs.get(ip)?.size ?? 1 }));
+  /** Number of IPs claimed by more than one MAC during the run (still in the table). */
+  conflictedIps(): number {
+    let n = 0;
+    for (const e of this.table.values()) if (e.macs.length > 1) n++;
+    return n;
   }
 
+  /** The current IP -> MAC table (for metrics and reports). */
+  entries(): Array<{ ip: string; mac: string; macsSeen: number }> {
+    return [...this.table].map(([ip, e]) => ({ ip, mac: e.mac, macsSeen: e.macs.length }));
+  }
+
+  /** Distinct IPs each MAC replied for within the storm window. */
   replyCounts(): Map<string, number> {
     return new Map([...this.replyIps].map(([mac, ips]) => [mac, ips.size]));
   }

@@ -7,7 +7,8 @@ const clock = (iso: string): string => iso.slice(11, 23);
 export function formatWatchRecord(r: WatchRecord): string {
   switch (r.type) {
     case 'arp': {
-      const head = `${clock(r.time)} ${r.ethSrc} > ${r.ethDst}${r.vlan !== null ? ` vlan ${r.vlan}` : ''}`;
+      const tags = r.vlans ?? (r.vlan !== null ? [r.vlan] : []);
+      const head = `${clock(r.time)} ${r.ethSrc} > ${r.ethDst}${tags.map((v) => ` vlan ${v}`).join('')}`;
       const mism = r.ethSrc !== r.sha ? ` (sha ${r.sha})` : '';
       if (r.opcode === 1)
         return `${head} ARP Request who-has ${r.tpa}${r.tha !== '00:00:00:00:00:00' ? ` (${r.tha})` : ''} tell ${r.spa}${mism}${r.gratuitous ? ' [gratuitous]' : ''}`;
@@ -28,6 +29,9 @@ export function formatWatchSummary(s: WatchSummary): string[] {
     `--- ${s.frames} frames: ${s.requests} requests, ${s.replies} replies (${s.paired} paired with a request), ${s.otherOps} other ops, ${s.gratuitous} gratuitous, ${s.malformed} malformed, ${s.ignored} not ARP; ${s.ips} IPs, ${s.macs} MACs; ${(s.durationMs / 1000).toFixed(1)} s${s.interrupted ? ', interrupted' : ''} ---`,
     `findings: ${s.findings}${kinds ? ` (${kinds})` : ''}`,
   ];
+  const codes = Object.entries(s.malformedByCode).map(([k, n]) => `${k} ${n}`).join(', ');
+  if (codes) lines.push(`malformed by issue: ${codes}`);
+  if (s.evicted > 0) lines.push(`${s.evicted} table entries evicted (the table is full: raise --max-ips)`);
   for (const [ip, macs] of Object.entries(s.multiMacIps)) lines.push(`${ip} was claimed by ${macs.length} MACs: ${macs.join(', ')}`);
   return lines;
 }

@@ -1,30 +1,66 @@
 /**
  * Prometheus metrics for `watch --metrics PORT` (prom-client, private registry, no default process
- * metrics): frames by op, findings by kind, distinct MACs per IP, replies per MAC.
+ * metrics): frames by op, findings by kind, distinct MACs per IP, replies per MAC, table sizes.
+ * Per-IP and per-MAC series are capped (maxSeries each): a flood of spoofed senders must not explode
+ * the Prometheus server that scrapes a fleet of watchers. What the cap leaves out is counted.
  */
 import { createServer, type Server } from 'node:http';
 import { Counter, Gauge, Registry } from 'prom-client';
 import { EnvironmentError } from '../errors.js';
 import type { WatchRecord } from './analyzer.js';
 
+export interface WatchMetricsOptions {
+  /** Most label values per-IP and per-MAC metrics get (default 10,000 each). */
+  maxSeries?: number;
+}
+
+/** What the metrics read from the analyser at scrape time. */
+export interface WatchTableView {
+  sizes(): { table: number };
+  conflictedIps(): number;
+}
+
 export class WatchMetrics {
   readonly registry = new Registry();
+  private readonly maxSeries: number;
   private readonly frames = new Counter({ name: 'arpinject_watch_frames_total', help: 'ARP frames seen, by opcode name (malformed for undecodable ones)', labelNames: ['op'], registers: [this.registry] });
   private readonly findings = new Counter({ name: 'arpinject_watch_findings_total', help: 'Findings raised, by kind and severity', labelNames: ['kind', 'severity'], registers: [this.registry] });
   private readonly macsPerIp = new Gauge({ name: 'arpinject_watch_ip_macs', help: 'Distinct MACs seen claiming each IP (more than 1: conflict, spoofing or hijack)', labelNames: ['ip'], registers: [this.registry] });
   private readonly repliesPerMac = new Counter({ name: 'arpinject_watch_replies_total', help: 'ARP replies sent, by sender MAC', labelNames: ['mac'], registers: [this.registry] });
+  private readonly dropped = new Counter({ name: 'arpinject_watch_series_dropped_total', help: 'Observations not exported because a per-IP or per-MAC metric reached its series cap', labelNames: ['metric'], registers: [this.registry] });
   private readonly seen = new Map<string, Set<string>>();
+  private readonly macs = new Set<string>();
+
+  constructor(opts: WatchMetricsOptions = {}) {
+    this.maxSeries = opts.maxSeries ?? 10_000;
+  }
+
+  /** Table gauges, read from the analyser when scraped. */
+  track(table: WatchTableView): void {
+    new Gauge({ name: 'arpinject_watch_table_ips', help: 'IPs in the IP -> MAC table', registers: [this.registry], collect() { this.set(table.sizes().table); } });
+    new Gauge({ name: 'arpinject_watch_conflicted_ips', help: 'IPs claimed by more than one MAC during the run', registers: [this.registry], collect() { this.set(table.conflictedIps()); } });
+  }
 
   observe(r: WatchRecord): void {
     if (r.type === 'arp') {
       this.frames.inc({ op: r.op });
-      if (r.opcode === 2 || r.gratuitous) {
+      if (r.spa !== '0.0.0.0' && (r.opcode === 1 || r.opcode === 2)) {
         let s = this.seen.get(r.spa);
-        if (!s) this.seen.set(r.spa, (s = new Set()));
-        s.add(r.sha);
-        this.macsPerIp.set({ ip: r.spa }, s.size);
+        if (!s) {
+          if (this.seen.size >= this.maxSeries) this.dropped.inc({ metric: 'arpinject_watch_ip_macs' });
+          else this.seen.set(r.spa, (s = new Set()));
+        }
+        if (s && !s.has(r.sha) && s.size < 1024) {
+          s.add(r.sha);
+          this.macsPerIp.set({ ip: r.spa }, s.size);
+        }
       }
-      if (r.opcode === 2) this.repliesPerMac.inc({ mac: r.sha });
+      if (r.opcode === 2) {
+        if (this.macs.has(r.sha) || this.macs.size < this.maxSeries) {
+          this.macs.add(r.sha);
+          this.repliesPerMac.inc({ mac: r.sha });
+        } else this.dropped.inc({ metric: 'arpinject_watch_replies_total' });
+      }
     } else if (r.type === 'malformed') this.frames.inc({ op: 'malformed' });
     else if (r.type === 'finding') this.findings.inc({ kind: r.kind, severity: r.severity });
   }
@@ -33,7 +69,7 @@ export class WatchMetrics {
     return this.registry.metrics();
   }
 
-  /** Serve /metrics on host:port. Resolves once listening. */
+  /** Serve /metrics on host:port. Resolves once listening; close() it to stop (open connections too). */
   serve(port: number, host = '127.0.0.1'): Promise<Server> {
     const server = createServer((req, res) => {
       if (req.url !== '/metrics') {
@@ -45,8 +81,15 @@ export class WatchMetrics {
         (err: unknown) => res.writeHead(500).end(String(err)),
       );
     });
+    // A scraper's keep-alive connection must not hold the process open after watch ends.
+    const close = server.close.bind(server);
+    server.close = ((cb?: (err?: Error) => void) => {
+      close(cb);
+      server.closeAllConnections();
+      return server;
+    }) as typeof server.close;
     return new Promise((resolve, reject) => {
-      server.once('error', (cause) => reject(new EnvironmentError('ERR_LINK_OPEN', `cannot serve metrics on ${host}:${port}: ${(cause as Error).message}`, { cause })));
+      server.once('error', (cause) => reject(new EnvironmentError('ERR_LINK_OPEN', `cannot serve metrics on ${host}:${port}: ${(cause as Error).message}`, { cause, hint: 'pick another --metrics port, or check --metrics-host is an address of this host' })));
       server.listen(port, host, () => resolve(server));
     });
   }

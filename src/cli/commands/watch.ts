@@ -21,6 +21,8 @@ export interface WatchArgs extends GlobalArgs {
   filter: string;
   stormIps?: number;
   stormWindow?: number;
+  flipWindow?: number;
+  maxIps?: number;
   hostScoped?: string[];
   failOn?: string;
 }
@@ -45,10 +47,15 @@ export const watchCommand: CommandModule<GlobalArgs, WatchArgs> = {
       .option('filter', { type: 'string', default: 'arp or vlan', describe: 'BPF capture filter (live)' })
       .option('storm-ips', { type: 'number', describe: 'a MAC replying for this many IPs within --storm-window is a reply storm (default 16)' })
       .option('storm-window', { type: 'number', describe: 'seconds (default 10)' })
+      .option('flip-window', { type: 'number', describe: 'an IP changing MAC twice within this many seconds is a flip-flop (default 60)' })
+      .option('max-ips', { type: 'number', describe: 'cap on the IP -> MAC table; least recently seen entries go first (default 262144)' })
       .option('host-scoped', { type: 'string', array: true, describe: 'addresses that must never be an ARP sender (default, live: this host\'s scope-host addresses)' })
       .option('fail-on', { type: 'string', choices: SEVERITIES, describe: 'exit 1 if a finding at or above this severity was raised' })
       .check((a) => {
         if ((a.iface === undefined) === (a.read === undefined)) throw new UsageError('ERR_INVALID_ARGUMENT', 'give exactly one of --iface IF (live) or --read FILE.pcap');
+        if (a.read !== undefined)
+          for (const o of ['pcap', 'duration', 'metrics'] as const)
+            if (a[o] !== undefined) throw new UsageError('ERR_INVALID_ARGUMENT', `--${o} applies to a live capture (--iface), not to --read`);
         return true;
       }) as unknown as Argv<WatchArgs>,
   handler: (argv) =>
@@ -68,8 +75,11 @@ export const watchCommand: CommandModule<GlobalArgs, WatchArgs> = {
         const watcher = new ArpWatcher(emit, {
           ...(argv.stormIps !== undefined ? { stormIps: checkInt(argv.stormIps, '--storm-ips', 2, 1_000_000) } : {}),
           ...(argv.stormWindow !== undefined ? { stormWindowMs: checkInt(argv.stormWindow, '--storm-window', 1, 86_400) * 1000 } : {}),
+          ...(argv.flipWindow !== undefined ? { flipWindowMs: checkInt(argv.flipWindow, '--flip-window', 1, 86_400) * 1000 } : {}),
+          ...(argv.maxIps !== undefined ? { maxTableIps: checkInt(argv.maxIps, '--max-ips', 1, 16_777_216) } : {}),
           hostScoped: argv.hostScoped?.map(String) ?? (argv.iface !== undefined ? localHostScoped() : []),
         });
+        metrics?.track(watcher);
         const server = metrics ? await metrics.serve(checkInt(argv.metrics, '--metrics', 0, 65535), argv.metricsHost) : undefined;
         if (server) log.info({ address: server.address() }, 'serving metrics');
         let interrupted = false;
@@ -92,12 +102,15 @@ export const watchCommand: CommandModule<GlobalArgs, WatchArgs> = {
               out.note(`watching ARP on ${argv.iface}${durationS ? ` for ${durationS} s` : ' (Ctrl-C to stop)'}`);
               if (out.json) out.record({ type: 'ready', iface: argv.iface });
               await new Promise<void>((resolve) => {
-                const t = durationS !== undefined ? setTimeout(resolve, durationS * 1000) : undefined;
-                signal.addEventListener('abort', () => {
+                const stop = () => {
                   interrupted = true;
                   if (t) clearTimeout(t);
                   resolve();
-                });
+                };
+                const t = durationS !== undefined ? setTimeout(resolve, durationS * 1000) : undefined;
+                // Ctrl-C may have come while the capture was opening: then stop at once.
+                if (signal.aborted) stop();
+                else signal.addEventListener('abort', stop, { once: true });
               });
             } finally {
               link.close();
