@@ -40,13 +40,16 @@ export interface TriggerOptions {
   src?: string;
   /** How long to wait for the ARP request and reply (default 1500 ms). */
   timeoutMs?: number;
-  /** Delete the neighbour entry first, so the kernel must ARP (default: only report when it will not). */
+  /**
+   * Flush the neighbour entry first, so the kernel must ARP (default: only report when it will not).
+   * Permanent and noarp entries are left alone (`ip neigh flush` semantics): an operator put them there.
+   */
   flush?: boolean;
   logger?: Logger;
 }
 
 export interface TriggerLeak {
-  kind: 'host-scoped-sender' | 'link-local-sender' | 'loopback-sender' | 'foreign-sender';
+  kind: 'host-scoped-sender' | 'link-local-sender' | 'loopback-sender' | 'foreign-sender' | 'unspecified-sender';
   severity: 'critical' | 'warning';
   message: string;
 }
@@ -112,6 +115,8 @@ export function classifySender(spa: string, addrs: Array<{ local: string; scope:
     return { kind: 'link-local-sender', severity: 'critical', message: `the kernel's ARP request carries the link-local ${spa}, which is not an address of ${iface}: it leaks onto the link and poisons neighbours (arp_announce=2 on ${iface} stops it)` };
   if (a && a.dev !== iface && a.dev !== 'lo')
     return { kind: 'foreign-sender', severity: 'warning', message: `the kernel's ARP request on ${iface} carries ${spa}, an address of ${a.dev} (arp_announce=0 accepts any local source)` };
+  if (ip === 0)
+    return { kind: 'unspecified-sender', severity: 'warning', message: `the kernel's ARP request on ${iface} carries sender 0.0.0.0: no address of this host may be announced there (inet_select_addr found none), so the request looks like a DAD probe and neighbours learn nothing from it` };
   return null;
 }
 
@@ -122,9 +127,9 @@ export async function trigger(o: TriggerOptions): Promise<TriggerResult> {
   ann.effective = Math.max(ann.dev, ann.all);
   if (o.flush) {
     try {
-      execFileSync('ip', ['neigh', 'del', o.dst, 'dev', o.iface], { stdio: 'ignore' });
+      execFileSync('ip', ['-4', 'neigh', 'flush', 'to', o.dst, 'dev', o.iface], { stdio: 'ignore' });
     } catch {
-      // no entry
+      // nothing to flush
     }
   }
   const before = runIpJson<Array<{ state?: string[] }>>(['-4', 'neigh', 'show', o.dst, 'dev', o.iface])[0];
@@ -167,15 +172,19 @@ export async function trigger(o: TriggerOptions): Promise<TriggerResult> {
     sock?.close();
     link.close();
   }
+  const addrs = runIpJson<Array<{ ifname: string; addr_info?: Array<{ local?: string; scope?: string }> }>>(['-4', 'addr', 'show']).flatMap((r) =>
+    (r.addr_info ?? []).filter((a) => a.local).map((a) => ({ local: a.local!, scope: a.scope ?? 'global', dev: r.ifname })),
+  );
   if (result.senderIp) {
-    const addrs = runIpJson<Array<{ ifname: string; addr_info?: Array<{ local?: string; scope?: string }> }>>(['-4', 'addr', 'show']).flatMap((r) =>
-      (r.addr_info ?? []).filter((a) => a.local).map((a) => ({ local: a.local!, scope: a.scope ?? 'global', dev: r.ifname })),
-    );
     result.leak = classifySender(result.senderIp, addrs, o.iface);
+    if (o.src !== undefined && !addrs.some((a) => a.local === o.src) && result.senderIp !== o.src)
+      result.note = `--src ${o.src} is not an address of this host: the kernel never uses a foreign source as ARP sender, whatever arp_announce says`;
   } else {
-    result.note = neighbourBefore && /REACHABLE|PERMANENT|NOARP|STALE|DELAY/.test(neighbourBefore)
-      ? `the kernel already had a neighbour entry for ${o.dst} (${neighbourBefore}) and did not ARP; rerun with --flush`
-      : `no ARP request for ${o.dst} was seen on ${o.iface} within ${timeoutMs} ms (is ${o.dst} routed via ${o.iface}?)`;
+    result.note = neighbourBefore && /PERMANENT|NOARP/.test(neighbourBefore)
+      ? `${o.dst} has a ${neighbourBefore} neighbour entry on ${o.iface}: the kernel never ARPs for it (--flush leaves such entries alone; remove it with ip neigh del)`
+      : neighbourBefore && /REACHABLE|STALE|DELAY|PROBE/.test(neighbourBefore)
+        ? `the kernel already had a neighbour entry for ${o.dst} (${neighbourBefore}) and did not ARP; rerun with --flush`
+        : `no ARP request for ${o.dst} was seen on ${o.iface} within ${timeoutMs} ms (is ${o.dst} routed via ${o.iface}?)`;
   }
   return result;
 }

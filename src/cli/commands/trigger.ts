@@ -36,7 +36,7 @@ export const triggerCommand: CommandModule<GlobalArgs, TriggerArgs> = {
       .option('dst', { type: 'string', demandOption: 'give the neighbour: --dst IP', describe: 'the address the kernel must resolve' })
       .option('src', { type: 'string', describe: 'send the echo from this local address (IP_HDRINCL), e.g. a host-scoped 169.254.1.1' })
       .option('timeout', { type: 'number', describe: 'ms to wait for the request and the reply (default 1500)' })
-      .option('flush', { type: 'boolean', default: false, describe: 'delete the neighbour entry first so that the kernel must ARP' }) as unknown as Argv<TriggerArgs>,
+      .option('flush', { type: 'boolean', default: false, describe: 'flush the neighbour entry first so that the kernel must ARP (permanent entries are left alone)' }) as unknown as Argv<TriggerArgs>,
   handler: (argv) =>
     runCommand(argv, async ({ out, log }) => {
       const dst = checkIp(argv.dst, '--dst');
