@@ -1,7 +1,7 @@
 /**
  * watch on a live link: the fixtures' frames are put on a veth with the project's own send path and
  * watched from the other end; the live findings must equal `watch --read` on the same files. Then
- * Ctrl-C, the pcap it leaves, metrics, and the ARP bubble seen by trigger and by a watcher.
+ * Ctrl-C, the pcap it leaves, metrics, --duration and bad input. (trigger: trigger.test.ts.)
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -84,6 +84,7 @@ describe('watch, live', { skip: skipUnlessRoot }, () => {
       assert.match(body, /arpinject_watch_frames_total\{op="reply"\} 4/);
       assert.match(body, /arpinject_watch_ip_macs\{ip="10\.0\.0\.5"\} 2/);
       assert.match(body, /arpinject_watch_findings_total\{kind="flip-flop",severity="warning"\} 1/);
+      assert.match(body, /^arpinject_watch_conflicted_ips 1$/m);
     } finally {
       await stopChild(w.child);
     }
@@ -98,70 +99,11 @@ describe('watch, live', { skip: skipUnlessRoot }, () => {
   test('bad input: neither or both of --iface/--read exits 2; a missing file exits 3', async () => {
     assert.equal((await runCli(undefined, ['watch'])).code, 2);
     assert.equal((await runCli(undefined, ['watch', '--iface', 'x', '--read', 'y'])).code, 2);
+    const live = await runCli(undefined, ['watch', '--read', join(fixtures, 'pair.pcap'), '--pcap', join(tmp, 'x.pcap')]);
+    assert.equal(live.code, 2);
+    assert.match(live.stderr, /--pcap applies to a live capture/);
     const missing = await runCli(undefined, ['watch', '--read', join(tmp, 'nope.pcap')]);
     assert.equal(missing.code, 3);
     assert.match(missing.stderr, /cannot read/);
-  });
-});
-
-describe('trigger: the ARP bubble (seed 002)', { skip: skipUnlessRoot }, () => {
-  let lab: Lab;
-  let host: string;
-  let vm: string;
-  before(async () => {
-    // host: uplink eth0 10.5.0.1/24 plus 169.254.1.1/32 scope host on it; vm: 10.5.0.2/24
-    lab = await Lab.create({
-      namespaces: ['host', 'vm'],
-      veths: [{ a: { ns: 'host', name: 'eth0', addrs: ['10.5.0.1/24'] }, b: { ns: 'vm', name: 'eth0', addrs: ['10.5.0.2/24'] } }],
-    });
-    await lab.ip('host', 'addr', 'add', '169.254.1.1/32', 'dev', 'eth0', 'scope', 'host');
-    host = lab.nsName('host');
-    vm = lab.nsName('vm');
-  });
-  after(async () => lab?.destroy());
-
-  test('arp_announce=0: the kernel ARPs with sender 169.254.1.1: flagged; a watcher on the VM side sees it too', async () => {
-    await lab.sysctl('host', 'net.ipv4.conf.eth0.arp_announce', 0);
-    const w = await startCli(vm, ['watch', '--iface', 'eth0', '--json']);
-    const r = await runCli(host, ['trigger', '--iface', 'eth0', '--dst', '10.5.0.2', '--src', '169.254.1.1', '--flush', '--json']);
-    await new Promise((res) => setTimeout(res, 200));
-    await stopChild(w.child);
-    assert.equal(r.code, 1, r.stdout + r.stderr);
-    const t = r.records.at(-1)!;
-    assert.equal(t.senderIp, '169.254.1.1');
-    assert.equal(t.leak.kind, 'host-scoped-sender');
-    assert.equal(t.leak.severity, 'critical');
-    assert.equal(t.reply.mac, await lab.mac('vm', 'eth0'));
-    const seen = parseNdjson(w.output()).filter((x) => x.type === 'finding' && x.kind === 'bogus-sender');
-    assert.equal(seen.length, 1);
-    assert.deepEqual(seen[0]!.ips, ['169.254.1.1']);
-    // The poison, observed in the VM's own neighbour table: 169.254.1.1 is now at the host's MAC.
-    const neigh = JSON.parse(await lab.ip('vm', '-j', 'neigh', 'show', '169.254.1.1')) as Array<{ lladdr?: string }>;
-    assert.equal(neigh[0]?.lladdr, await lab.mac('host', 'eth0'));
-  });
-
-  test('arp_announce=2: the kernel uses its eth0 address: not flagged', async () => {
-    await lab.sysctl('host', 'net.ipv4.conf.eth0.arp_announce', 2);
-    const r = await runCli(host, ['trigger', '--iface', 'eth0', '--dst', '10.5.0.2', '--src', '169.254.1.1', '--flush', '--json']);
-    assert.equal(r.code, 0, r.stdout + r.stderr);
-    const t = r.records.at(-1)!;
-    assert.equal(t.senderIp, '10.5.0.1');
-    assert.equal(t.leak, null);
-    assert.deepEqual(t.arpAnnounce, { dev: 2, all: 0, effective: 2 });
-  });
-
-  test('without --src the kernel picks its eth0 address: not flagged', async () => {
-    await lab.sysctl('host', 'net.ipv4.conf.eth0.arp_announce', 0);
-    const r = await runCli(host, ['trigger', '--iface', 'eth0', '--dst', '10.5.0.2', '--flush', '--json']);
-    assert.equal(r.code, 0, r.stdout + r.stderr);
-    assert.equal(r.records.at(-1)!.senderIp, '10.5.0.1');
-    assert.equal(r.records.at(-1)!.src, null);
-  });
-
-  test('a resolved neighbour: no ARP, the note says why; bad input exits 2', async () => {
-    const r = await runCli(host, ['trigger', '--iface', 'eth0', '--dst', '10.5.0.2']);
-    assert.equal(r.code, 1);
-    assert.match(r.stdout, /already had a neighbour entry for 10\.5\.0\.2 .*--flush/);
-    assert.equal((await runCli(host, ['trigger', '--iface', 'eth0', '--dst', '10.5.0'])).code, 2);
   });
 });
