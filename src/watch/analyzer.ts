@@ -8,7 +8,7 @@
  */
 import type { Captured } from '../link/link.js';
 import { keyOf } from '../probe/match.js';
-import { BROADCAST_MAC, ZERO_MAC, inPrefix, isMulticastMac, parseIpv4 } from '../wire/address.js';
+import { BROADCAST_MAC, ZERO_MAC, formatMac, inPrefix, isMulticastMac, parseIpv4 } from '../wire/address.js';
 import { ArpOp, arpOpName } from '../wire/codes.js';
 import { decodeArpFrame, frameVlan } from '../wire/frame.js';
 import type { WireIssue } from '../wire/result.js';
@@ -129,6 +129,32 @@ interface TableEntry {
 }
 
 const iso = (t: number): string => new Date(t).toISOString();
+
+/**
+ * What can be read of a frame whose Ethernet header did not parse (cut short, too many tags):
+ * addresses, every tag present, the bytes themselves (first 64, hex). Never reads past the end.
+ */
+export function rawEthernet(b: Uint8Array): Record<string, unknown> {
+  const raw: Record<string, unknown> = {};
+  if (b.length >= 6) raw.ethDst = formatMac(b, 0);
+  if (b.length >= 12) raw.ethSrc = formatMac(b, 6);
+  const vlans: number[] = [];
+  let off = 12;
+  while (off + 2 <= b.length) {
+    const type = (b[off]! << 8) | b[off + 1]!;
+    if ((type !== 0x8100 && type !== 0x88a8) || off + 4 > b.length || vlans.length >= 16) {
+      raw.etherType = type;
+      break;
+    }
+    vlans.push(((b[off + 2]! << 8) | b[off + 3]!) & 0x0fff);
+    off += 4;
+  }
+  if (vlans.length) raw.vlans = vlans;
+  let hex = '';
+  for (const x of b.subarray(0, 64)) hex += x.toString(16).padStart(2, '0');
+  raw.hex = hex;
+  return raw;
+}
 /** Per-IP list of MACs ever seen, capped: a flood of spoofed MACs for one IP must not grow it forever. */
 const MAX_MACS_PER_IP = 64;
 /** Dedup keys for findings; the oldest go first beyond this. */
@@ -193,7 +219,7 @@ export class ArpWatcher {
         this.counts.ignored++;
         return;
       }
-      this.malformed(frame, d.issue, { ...(d.eth ? { ethSrc: d.eth.src, ethDst: d.eth.dst, etherType: d.eth.etherType, vlans: d.eth.vlans.map((v) => v.vid) } : {}), ...(d.arpHeader ?? {}) });
+      this.malformed(frame, d.issue, d.eth ? { ethSrc: d.eth.src, ethDst: d.eth.dst, etherType: d.eth.etherType, vlans: d.eth.vlans.map((v) => v.vid), ...(d.arpHeader ?? {}) } : rawEthernet(frame.bytes));
       return;
     }
     const { eth, arp } = d.value;

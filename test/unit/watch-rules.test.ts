@@ -254,3 +254,20 @@ describe('watch metrics', () => {
     assert.equal(server.listening, false);
   });
 });
+
+describe('watch: raw fields of frames whose Ethernet header does not parse', () => {
+  test('too many tags: addresses, every tag, the bytes; cut short: what is there', async () => {
+    const { rawEthernet } = await import('../../src/watch/analyzer.js');
+    const f = encodeArpFrame({ ...req('10.0.0.2'), vlans: [{ vid: 1 }, { vid: 2 }, { vid: 3 }] });
+    const a = run([[0, f]]);
+    const m = a.records.find((r) => r.type === 'malformed')!;
+    assert.ok(m.type === 'malformed');
+    assert.equal(m.issue.code, 'TOO_MANY_TAGS');
+    assert.deepEqual({ ...m.raw, hex: undefined }, { ethDst: 'ff:ff:ff:ff:ff:ff', ethSrc: R.mac, vlans: [1, 2, 3], etherType: 0x0806, hex: undefined });
+    assert.equal(m.raw.hex, Buffer.from(f).toString('hex'));
+    assert.deepEqual(rawEthernet(Uint8Array.from([1, 2, 3])), { hex: '010203' });
+    assert.deepEqual(rawEthernet(f.subarray(0, 13)), { ethDst: 'ff:ff:ff:ff:ff:ff', ethSrc: R.mac, hex: Buffer.from(f.subarray(0, 13)).toString('hex') });
+    assert.deepEqual([rawEthernet(f.subarray(0, 15)).vlans, rawEthernet(f.subarray(0, 15)).etherType], [undefined, 0x8100], 'a tag cut short is not a tag');
+    assert.equal(rawEthernet(new Uint8Array(200)).hex, '00'.repeat(64));
+  });
+});
