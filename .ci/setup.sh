@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # One-shot set-up on a fresh Debian machine (run as root): system packages, npm dependencies
-# (cap and raw-socket are built from source against libpcap and Node's headers), build.
+# (arpinject's libpcap binding and raw-socket are built from source against libpcap and Node's headers), build.
 # Idempotent: safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,5 +29,5 @@ if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install 
 npm run build
 
 # Fail loudly if the native pieces did not build, rather than letting every test skip.
-node -e "require('cap'); require('raw-socket')" || { echo "setup: the native modules cap/raw-socket failed to load; see native-notes/" >&2; exit 3; }
+node -e "require('./build/Release/arpinject_pcap.node'); require('raw-socket')" || { echo "setup: the native pieces (arpinject's libpcap binding, raw-socket) failed to load; see native-notes/" >&2; exit 3; }
 echo "setup: ok ($(node --version), libpcap $(dpkg-query -W -f='${Version}' libpcap-dev))"

@@ -18,8 +18,8 @@ export type { Clock, TimerHandle } from './probe/clock.js';
 
 // Links: where frames go and come from.
 export type { Link, Captured, LinkStats } from './link/link.js';
-export { CapLink, ARP_FILTER } from './link/cap-link.js';
-export type { CapLinkOptions } from './link/cap-link.js';
+export { PcapLink, ARP_FILTER, DEFAULT_SNAPLEN, DEFAULT_RING_BYTES, ringFrames, pcapVersion } from './link/pcap-link.js';
+export type { PcapLinkOptions, PcapLinkStats } from './link/pcap-link.js';
 export { MemoryLink } from './link/memory-link.js';
 export { PcapWriter, PcapFileLink, readPcapFile, parsePcap } from './link/pcap-file.js';
 export { interfaceMac, interfaceIpv4, defaultSenderIp, hasRawPrivilege, preflightInterface } from './link/interfaces.js';

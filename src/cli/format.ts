@@ -24,8 +24,9 @@ export function formatProbeRecord(r: ProbeRecord): string {
 export function formatProbeSummary(s: ProbeSummary, fields: { sip: string; sha: string }, verdict?: { ok: boolean; reason: string }): string[] {
   const lines = [
     `--- ${s.iface} (sender ${fields.sip} ${fields.sha}) ---`,
-    `${s.targets} target(s), ${s.sent} sent, ${s.replies} replies, ${s.answered} answered, ${s.unanswered} unanswered, ${s.unsolicited} unsolicited${s.malformed ? `, ${s.malformed} malformed dropped` : ''}${s.interrupted ? ', INTERRUPTED' : ''}`,
+    `${s.targets} target(s), ${s.sent} sent, ${s.replies} replies, ${s.answered} answered, ${s.unanswered} unanswered, ${s.unsolicited} unsolicited${s.malformed ? `, ${s.malformed} malformed dropped` : ''}, ${s.dropped} lost by the capture${s.interrupted ? ', INTERRUPTED' : ''}`,
   ];
+  if (s.dropped > 0) lines.push(`LOST: the kernel dropped ${s.dropped} frame(s) while we listened (capture ring full): replies may be missing`);
   if (s.rttMs) lines.push(`rtt min/avg/max = ${ms(s.rttMs.min)}/${ms(s.rttMs.avg)}/${ms(s.rttMs.max)} ms`);
   for (const ip of s.conflicts) lines.push(`CONFLICT: ${ip} is claimed by ${s.macs[ip]!.length} MACs: ${s.macs[ip]!.join(', ')}`);
   if (verdict && s.expect !== undefined) lines.push(`expect ${s.expect}: ${verdict.ok ? 'met' : 'NOT met'} (${verdict.reason})`);

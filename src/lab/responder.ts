@@ -45,6 +45,7 @@ export function startResponder(opts: ResponderOptions): Responder {
   for (const c of opts.claims) byIp.set(c.ip, [...(byIp.get(c.ip) ?? []), c]);
   let answered = 0;
   const onFrame = (f: Captured) => {
+    if (f.sentId !== undefined) return; // our own reply, seen on the wire
     const d = decodeArpFrame(f.bytes);
     if (!d.ok || d.value.arp.op !== ArpOp.Request) return;
     const req = d.value;

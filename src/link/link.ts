@@ -1,23 +1,49 @@
 /**
- * The one seam between protocol logic and the world. Adapters: CapLink (live, libpcap),
- * PcapFileLink (replay a capture), MemoryLink (unit tests). Every adapter hands out owned
- * copies of frame bytes: cap reuses one buffer, so copying is the adapter's job, not the caller's.
+ * The one seam between protocol logic and the world. Adapters: PcapLink (live, libpcap),
+ * PcapFileLink (replay a capture), MemoryLink (unit tests). Every adapter hands out frame bytes
+ * that nobody else will overwrite: keeping a frame is always safe.
+ *
+ * Links that send also capture their own frames as the wire carried them (`sentId` set), before
+ * any reply to them: RTT is measured from that frame's time, as tcpdump -ttt would show it.
  */
 
+/** One frame as captured (gopacket's CaptureInfo beside the bytes). */
 export interface Captured {
-  /** Owned copy of the frame, starting at the Ethernet header. */
+  /** The captured bytes (capturedLength of them), starting at the Ethernet header. */
   bytes: Uint8Array;
-  /** Capture time, epoch milliseconds with sub-millisecond precision (see clock.ts). */
+  /** Capture time, epoch milliseconds with sub-millisecond precision: the kernel's stamp on a live link. */
   time: number;
+  /** The same time exactly, when the source has it: seconds and nanoseconds (pcap records, kernel stamps). */
+  tsSec?: number;
+  tsNsec?: number;
+  /** Bytes captured (= bytes.length). */
+  capturedLength: number;
+  /** Bytes the frame had on the wire. */
+  originalLength: number;
+  /** Cut by the snapshot length (capturedLength < originalLength): not a malformed frame. */
+  truncated: boolean;
+  /** Set when this is a frame this link sent itself, seen on the wire: the link's send number (1, 2, ...). */
+  sentId?: number;
 }
 
 export interface LinkStats {
-  /** Frames handed to the handler. */
+  /** Frames handed to the handlers (our own echoes not included). */
   received: number;
   /** Frames sent successfully. */
   sent: number;
   /** Frames the adapter knows it could not deliver (send errors). */
   sendErrors: number;
+  /** Our own sent frames seen on the wire (0 for links that do not capture). */
+  echoes: number;
+  /** Frames the kernel dropped while we listened because the capture ring was full (pcap_stats ps_drop). */
+  dropped: number;
+}
+
+/** A Captured for bytes that are whole (not cut by a snaplen): memory links, tests, injected frames. */
+export function wholeFrame(bytes: Uint8Array, time: number, sentId?: number): Captured {
+  const f: Captured = { bytes, time, capturedLength: bytes.length, originalLength: bytes.length, truncated: false };
+  if (sentId !== undefined) f.sentId = sentId;
+  return f;
 }
 
 export interface Link {
@@ -25,6 +51,11 @@ export interface Link {
   readonly name: string;
   /** Send one frame. Returns the send time (epoch ms). Throws EnvironmentError(ERR_SEND) on failure. */
   send(frame: Uint8Array): number;
+  /**
+   * Optional: send several frames in one call (the live link uses sendmmsg). Returns the send time.
+   * Throws like send(); frames before the failing one were sent.
+   */
+  sendBatch?(frames: readonly Uint8Array[]): number;
   /** Register the frame handler; returns an unsubscribe function. Handlers run synchronously per frame. */
   onFrame(handler: (frame: Captured) => void): () => void;
   stats(): LinkStats;

@@ -66,6 +66,28 @@ export class PcapWriter {
     this.count++;
   }
 
+  /**
+   * Append one captured frame with its exact time when the link has it (kernel seconds and
+   * nanoseconds), so the file's stamps equal the kernel's; else its float time.
+   */
+  writeCaptured(f: Captured): void {
+    if (f.tsSec === undefined || f.tsNsec === undefined) {
+      this.write(f.bytes, f.time, f.originalLength);
+      return;
+    }
+    if (this.fd === undefined) return;
+    const incl = Math.min(f.bytes.length, this.snaplen);
+    const rec = Buffer.alloc(RECORD_LEN + incl);
+    rec.writeUInt32LE(f.tsSec, 0);
+    // µs files truncate, as libpcap does when it converts a nanosecond stamp to microseconds.
+    rec.writeUInt32LE(this.ns ? f.tsNsec : Math.floor(f.tsNsec / 1000), 4);
+    rec.writeUInt32LE(incl, 8);
+    rec.writeUInt32LE(f.originalLength, 12);
+    rec.set(f.bytes.subarray(0, incl), RECORD_LEN);
+    writeSync(this.fd, rec);
+    this.count++;
+  }
+
   /** Records are written through at write(); kept for callers that flush on signals. */
   flush(): void {}
 
@@ -85,6 +107,9 @@ export interface PcapRecord {
   /** Epoch milliseconds (float). */
   time: number;
   origLen: number;
+  /** The record's stamp exactly: seconds, and nanoseconds within the second. */
+  sec: number;
+  nsec: number;
 }
 
 export interface PcapReadResult {
@@ -124,7 +149,7 @@ export function parsePcap(bytes: Uint8Array): PcapReadResult | { error: string }
       truncatedTail = true;
       break;
     }
-    records.push({ bytes: new Uint8Array(bytes.subarray(off + RECORD_LEN, off + RECORD_LEN + incl)), time: sec * 1000 + (ns ? frac / 1e6 : frac / 1e3), origLen: orig });
+    records.push({ bytes: new Uint8Array(bytes.subarray(off + RECORD_LEN, off + RECORD_LEN + incl)), time: sec * 1000 + (ns ? frac / 1e6 : frac / 1e3), origLen: orig, sec, nsec: ns ? frac : frac * 1000 });
     off += RECORD_LEN + incl;
   }
   return { linkType, nanosecond: ns, records, truncatedTail };
@@ -142,7 +167,7 @@ export function readPcapFile(path: string): PcapReadResult {
   return r;
 }
 
-/** Replays a capture file into onFrame handlers: the offline twin of CapLink. */
+/** Replays a capture file into onFrame handlers: the offline twin of PcapLink. */
 export class PcapFileLink implements Link {
   readonly name: string;
   private readonly fanout = new FrameFanout();
@@ -168,7 +193,9 @@ export class PcapFileLink implements Link {
   replay(): number {
     for (const r of this.data.records) {
       this.received++;
-      this.fanout.emit({ bytes: r.bytes, time: r.time } satisfies Captured);
+      const len = r.bytes.length;
+      // A record cut by the capture's snaplen is truncated capture, not a hostile frame.
+      this.fanout.emit({ bytes: r.bytes, time: r.time, tsSec: r.sec, tsNsec: r.nsec, capturedLength: len, originalLength: Math.max(len, r.origLen), truncated: r.origLen > len } satisfies Captured);
     }
     return this.data.records.length;
   }
@@ -182,7 +209,7 @@ export class PcapFileLink implements Link {
   }
 
   stats(): LinkStats {
-    return { received: this.received, sent: 0, sendErrors: 0 };
+    return { received: this.received, sent: 0, sendErrors: 0, echoes: 0, dropped: 0 };
   }
 
   close(): void {}

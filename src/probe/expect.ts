@@ -19,7 +19,18 @@ export const describeExpectation = (e: Expectation): string => (e.kind === 'mac'
  * reply: every target answered. none: no target answered. mac: every target answered, and by that MAC
  * only (any other MAC claiming a target fails it: that is the hijack a CI job wants to catch).
  */
-export function judge(e: Expectation, s: Pick<ProbeSummary, 'targets' | 'answered' | 'macs'>): { ok: boolean; reason: string } {
+export function judge(e: Expectation, s: Pick<ProbeSummary, 'targets' | 'answered' | 'macs'> & { dropped?: number }): { ok: boolean; reason: string } {
+  const v = judgeObserved(e, s);
+  const dropped = s.dropped ?? 0;
+  if (dropped === 0) return v;
+  // Frames were lost: a verdict that rests on something NOT being seen (no reply, no other MAC) cannot hold.
+  const lost = `the capture lost ${dropped} frame(s)`;
+  if (!v.ok) return { ok: false, reason: `${v.reason}; ${lost}, so replies may be missing` };
+  if (e.kind === 'reply') return { ok: true, reason: `${v.reason} (${lost})` };
+  return { ok: false, reason: `cannot tell: ${lost}, so a reply may have been missed (${v.reason} among what was captured)` };
+}
+
+function judgeObserved(e: Expectation, s: Pick<ProbeSummary, 'targets' | 'answered' | 'macs'>): { ok: boolean; reason: string } {
   const unanswered = s.targets - s.answered;
   switch (e.kind) {
     case 'reply':

@@ -2,7 +2,7 @@
  * probe(): the library's main entry. Craft who-has (or any ARP) frames with the fields you choose,
  * send them on an interface through libpcap, capture and correlate every reply.
  */
-import { CapLink } from '../link/cap-link.js';
+import { PcapLink } from '../link/pcap-link.js';
 import { assertInterfaceName, defaultSenderIp, interfaceMac } from '../link/interfaces.js';
 import type { Link } from '../link/link.js';
 import { PcapWriter } from '../link/pcap-file.js';
@@ -41,8 +41,10 @@ export interface ProbeOptions {
   intervalMs?: number;
   timeoutMs?: number;
   waitMs?: number;
-  /** Write every frame sent and received to this classic pcap file. */
+  /** Write every frame sent and received to this classic pcap file (nanosecond kernel stamps). */
   pcap?: string;
+  /** Promiscuous capture (default true: replies to a spoofed sha are addressed to another MAC). */
+  promisc?: boolean;
   onRecord?: (r: ProbeRecord) => void;
   signal?: AbortSignal;
   logger?: Logger;
@@ -98,12 +100,12 @@ export async function probe(o: ProbeOptions): Promise<ProbeResult> {
   const plan = planProbe(o);
   log.info({ iface: o.iface, ...plan.fields, targets: plan.requests.length }, 'probe');
   const clock = o.clock ?? systemClock;
-  const pcap = o.pcap !== undefined ? PcapWriter.open(o.pcap) : undefined;
+  const pcap = o.pcap !== undefined ? PcapWriter.open(o.pcap, { nanosecond: true }) : undefined;
   let link: Link | undefined;
   try {
-    // One ring slot per captured frame, 64 KiB each (cap's snaplen): room for every reply of a round twice over.
-    const bufferSize = Math.min(64 << 20, Math.max(4 << 20, plan.requests.length * 2 * 65536));
-    link = o.link ?? CapLink.open(o.iface, { clock, logger: log, bufferSize });
+    // The default ring (8 MiB, ~25,000 frames at snaplen 256) holds a round of 10,000 targets' echoes
+    // and replies with room for a storm on top; ringFrames() has the arithmetic.
+    link = o.link ?? PcapLink.open(o.iface, { clock, logger: log, ...(o.promisc === false ? { promisc: false } : {}) });
     const result = await runSession({
       link,
       clock,
@@ -113,7 +115,7 @@ export async function probe(o: ProbeOptions): Promise<ProbeResult> {
       timeoutMs,
       waitMs,
       onRecord: o.onRecord,
-      onWire: pcap ? (_dir, bytes, time) => pcap.write(bytes, time) : undefined,
+      onCaptured: pcap ? (f) => pcap.writeCaptured(f) : undefined,
       signal: o.signal,
       logger: log,
     });

@@ -17,7 +17,10 @@ export interface ReplyRecord {
   ethDst: string;
   /** VLAN id of the reply (innermost tag), null when untagged. */
   vlan: number | null;
-  /** From the send of the request this reply answers to the capture of the reply. */
+  /**
+   * From the request this reply answers to the reply, both as the kernel stamped them on the wire
+   * (what tcpdump -ttt shows); from the software send time when the link did not capture the request.
+   */
   rttMs: number;
   /** Which request for this tip it answers, 1-based. */
   seq: number;
@@ -78,6 +81,8 @@ export interface ProbeSummary {
   unsolicited: number;
   /** Captured frames that were not valid Ethernet/IPv4 ARP (counted and dropped). */
   malformed: number;
+  /** Frames the kernel dropped while we listened (capture ring full): replies may be missing. */
+  dropped: number;
   /** Every MAC that claimed each answered target: { "10.0.0.2": ["aa:..", ...] }. */
   macs: Record<string, string[]>;
   /** Targets claimed by more than one MAC. */
@@ -97,7 +102,7 @@ export function replyRecord(
   iface: string,
   fr: ArpFrame,
   time: number,
-  req: { tip: string; sentAt: number; seq: number; id: number },
+  req: { tip: string; sentAt: number; wireAt?: number | undefined; seq: number; id: number },
   state: { late: boolean; duplicate: boolean; multipleMacs: boolean; extraFlags?: string[] },
 ): ReplyRecord {
   const mac = fr.arp.senderMac;
@@ -116,7 +121,7 @@ export function replyRecord(
     ethSrc: fr.eth.src,
     ethDst: fr.eth.dst,
     vlan: frameVlan(fr.eth) ?? null,
-    rttMs: Math.round((time - req.sentAt) * 1000) / 1000,
+    rttMs: Math.round((time - (req.wireAt ?? req.sentAt)) * 1000) / 1000,
     seq: req.seq,
     requestId: req.id,
     tha: fr.arp.targetMac,

@@ -32,8 +32,8 @@ export interface SessionOptions {
   /** Keep listening this long after the last send, even when everything is answered. */
   waitMs?: number;
   onRecord?: (r: ProbeRecord) => void;
-  /** Every frame sent or received (for --pcap). */
-  onWire?: (dir: 'out' | 'in', bytes: Uint8Array, time: number) => void;
+  /** Every frame the link captured, our own requests (as the wire carried them) included: for --pcap. */
+  onCaptured?: (f: Captured) => void;
   signal?: AbortSignal;
   logger?: Logger;
 }
@@ -52,7 +52,10 @@ interface SentRequest {
   tip: string;
   key: string;
   vlan: number | undefined;
+  /** Software send time: deadlines run from it. */
   sentAt: number;
+  /** Kernel time of our request on the wire (its echo), when the link captured it: RTT runs from it. */
+  wireAt: number | undefined;
   deadline: number;
   macs: Set<string>;
   timedOut: boolean;
@@ -135,7 +138,11 @@ export function runSession(opts: SessionOptions): Promise<SessionResult> {
     };
 
     const onFrame = (f: Captured) => {
-      opts.onWire?.('in', f.bytes, f.time);
+      opts.onCaptured?.(f);
+      if (f.sentId !== undefined) {
+        onEcho(f);
+        return;
+      }
       const d = decodeArpFrame(f.bytes);
       if (!d.ok) {
         // Hostile or odd frames are counted and dropped, never thrown.
@@ -154,6 +161,21 @@ export function runSession(opts: SessionOptions): Promise<SessionResult> {
         return;
       }
       handleReply(fr, f.time, pickRequest(cands, fr.arp.senderMac, f.time));
+    };
+
+    /** Our own request as the wire carried it: its kernel time is where its RTT starts. */
+    const onEcho = (f: Captured) => {
+      const d = decodeArpFrame(f.bytes);
+      if (!d.ok) return;
+      const key = d.value.arp.op === ArpOp.Request ? matchKey(d.value) : undefined;
+      const cands = byKey.get(key ?? '') ?? [];
+      // Echoes come in send order: the oldest request of that key without a wire time is this one.
+      for (const r of cands) {
+        if (r.wireAt === undefined) {
+          r.wireAt = f.time;
+          return;
+        }
+      }
     };
 
     /**
@@ -187,22 +209,23 @@ export function runSession(opts: SessionOptions): Promise<SessionResult> {
       if (finished) return;
       for (const p of plan) {
         if (finished) return;
-        let sentAt: number;
-        try {
-          sentAt = link.send(p.frame);
-        } catch (err) {
-          fail(err);
-          return;
-        }
-        opts.onWire?.('out', p.frame, sentAt);
-        sent++;
+        // Register before sending (scapy's order): a link may deliver the echo, or even the reply,
+        // while send() runs.
         const seq = (seqByTip.get(p.tip) ?? 0) + 1;
         seqByTip.set(p.tip, seq);
-        const req: SentRequest = { id: nextId++, seq, tip: p.tip, key: p.key, vlan: p.vlan, sentAt, deadline: sentAt + timeoutMs, macs: new Set(), timedOut: false };
+        const now = clock.now();
+        const req: SentRequest = { id: nextId++, seq, tip: p.tip, key: p.key, vlan: p.vlan, sentAt: now, wireAt: undefined, deadline: now + timeoutMs, macs: new Set(), timedOut: false };
         let list = byKey.get(p.key);
         if (!list) byKey.set(p.key, (list = []));
         list.push(req);
         unresolved++;
+        try {
+          link.send(p.frame);
+        } catch (err) {
+          fail(err);
+          return;
+        }
+        sent++;
         timer(timeoutMs, () => {
           if (req.macs.size > 0) return;
           req.timedOut = true;
@@ -231,7 +254,17 @@ export function runSession(opts: SessionOptions): Promise<SessionResult> {
     const summarise = (interrupted: boolean): ProbeSummary => {
       const macs: Record<string, string[]> = {};
       for (const [tip, set] of macsByTip) macs[tip] = [...set];
-      const rtts = replies.filter((r) => !r.duplicate).map((r) => r.rttMs);
+      let rttMin = Infinity;
+      let rttMax = -Infinity;
+      let rttSum = 0;
+      let rttN = 0;
+      for (const r of replies) {
+        if (r.duplicate) continue;
+        rttN++;
+        rttSum += r.rttMs;
+        if (r.rttMs < rttMin) rttMin = r.rttMs;
+        if (r.rttMs > rttMax) rttMax = r.rttMs;
+      }
       const answered = macsByTip.size;
       return {
         type: 'summary',
@@ -243,16 +276,10 @@ export function runSession(opts: SessionOptions): Promise<SessionResult> {
         unanswered: tips.size - answered,
         unsolicited: unsolicited.length,
         malformed,
+        dropped: link.stats().dropped,
         macs,
         conflicts: Object.keys(macs).filter((t) => macs[t]!.length > 1),
-        rttMs:
-          rtts.length === 0
-            ? null
-            : {
-                min: Math.min(...rtts),
-                avg: Math.round((rtts.reduce((a, b) => a + b, 0) / rtts.length) * 1000) / 1000,
-                max: Math.max(...rtts),
-              },
+        rttMs: rttN === 0 ? null : { min: rttMin, avg: Math.round((rttSum / rttN) * 1000) / 1000, max: rttMax },
         durationMs: Math.round((clock.now() - startedAt) * 1000) / 1000,
         interrupted,
       };

@@ -53,7 +53,8 @@ export interface EngineOptions {
   onUnsolicited?: (r: UnsolicitedRecord) => void;
   /** Keep unsolicited records in the result (default true); a caller streaming them can say false. */
   keepUnsolicited?: boolean;
-  onWire?: (dir: 'in' | 'out', bytes: Uint8Array, time: number) => void;
+  /** Every frame the link captured, our own requests (as the wire carried them) included: for --pcap. */
+  onCaptured?: (f: Captured) => void;
   onProgress?: (p: SweepProgress) => void;
   signal?: AbortSignal;
   logger?: Logger;
@@ -78,11 +79,10 @@ export interface EngineResult {
 /** At most this many sends per timer tick, so capture callbacks get the loop in between. */
 const MAX_BATCH = 256;
 /**
- * Flow control: while replies are flowing, keep at most `maxAhead` sends ahead of the frames captured.
- * Sending costs ~5 us a frame and handling a reply more, so an unpaced sweep of a responsive segment
- * would otherwise outrun the capture and overflow the kernel ring, which holds only
- * bufferSize / 64 KiB frames with cap (snaplen 65535; see native-notes/cap.md). A silent segment is
- * not throttled: the window applies only while frames keep arriving.
+ * Flow control: while replies are flowing, keep at most `maxAhead` sends ahead of the frames captured
+ * (our own echoes not counted). It protects a proxy ARP host's queue (sweep.ts: PROXY_WINDOW) and the
+ * capture ring (a quarter of its slots: each request is captured twice, as its echo and its reply).
+ * A silent segment is not throttled: the window applies only while frames keep arriving.
  */
 const DEFAULT_MAX_AHEAD = 2048;
 const CANARY_FLAGS = ['canary'];
@@ -101,6 +101,8 @@ export function runSweepEngine(o: EngineOptions): Promise<EngineResult> {
   // Per-target state in typed arrays: nothing per target for the collector to walk on a /16.
   const attempts = new Uint8Array(n);
   const lastSent = new Float64Array(n);
+  /** Kernel time of the last attempt's echo (NaN until captured): RTT runs from it. */
+  const wireSent = new Float64Array(n);
   /** Id + 1 of the first MAC that answered the target; 0 = unanswered. */
   const firstMac = new Int32Array(n);
   /** Targets answered by several MACs: every MAC id, in order. */
@@ -168,9 +170,18 @@ export function runSweepEngine(o: EngineOptions): Promise<EngineResult> {
     const progress = (): SweepProgress => ({ sent, total: n, answered: answeredTargets + answeredCanaries, firstPassDone: next });
 
     const onFrame = (f: Captured) => {
+      o.onCaptured?.(f);
+      if (f.sentId !== undefined) {
+        // Our own request on the wire: its kernel time starts the RTT of this attempt.
+        const d = decodeArpFrame(f.bytes);
+        if (d.ok && d.value.arp.op !== ArpOp.Reply) {
+          const i = index.get(readU32(f.bytes, d.value.eth.payloadOffset + ARP.tpa(6, 4)));
+          if (i >= 0 && Number.isNaN(wireSent[i]!)) wireSent[i] = f.time;
+        }
+        return;
+      }
       framesIn++;
       lastFrameAt = f.time;
-      o.onWire?.('in', f.bytes, f.time);
       const d = decodeArpFrame(f.bytes);
       if (!d.ok) {
         malformed++;
@@ -213,7 +224,7 @@ export function runSweepEngine(o: EngineOptions): Promise<EngineResult> {
         link.name,
         fr,
         f.time,
-        { tip: formatIpv4(ipOf(i)), sentAt: lastSent[i]!, seq: attempt, id: i + 1 },
+        { tip: formatIpv4(ipOf(i)), sentAt: lastSent[i]!, wireAt: Number.isNaN(wireSent[i]!) ? undefined : wireSent[i]!, seq: attempt, id: i + 1 },
         { late: f.time > lastSent[i]! + timeoutFor(attempt), duplicate, multipleMacs, ...(i < nCanary ? { extraFlags: CANARY_FLAGS } : {}) },
       );
       replies++;
@@ -221,27 +232,38 @@ export function runSweepEngine(o: EngineOptions): Promise<EngineResult> {
       if (answeredTargets + answeredCanaries === n && next === n) scheduleEnd();
     };
 
-    const sendOne = (i: number): boolean => {
-      const frame = o.buildFrame(ipOf(i));
-      let t: number;
-      try {
-        t = link.send(frame);
-      } catch (err) {
-        if (!finished) {
-          finished = true;
-          stopTimers();
-          unsubscribe();
-          reject(err);
-        }
-        return false;
-      }
-      o.onWire?.('out', frame, t);
-      sent++;
+    /** Register the attempt (before it is sent: its echo or reply may come while send runs). */
+    const register = (i: number, t: number) => {
       const a = ++attempts[i]!;
       lastSent[i] = t;
+      wireSent[i] = NaN;
       lastSendAt = t;
       resolveBy = Math.max(resolveBy, t + timeoutFor(a));
       if (a < maxAttempts) retryQ[a]!.push(i);
+    };
+    const sendFailed = (err: unknown) => {
+      if (!finished) {
+        finished = true;
+        stopTimers();
+        unsubscribe();
+        reject(err);
+      }
+    };
+    /** One tick's requests in one call when the link can batch (sendmmsg on the live link). */
+    const sendAll = (batch: number[]): boolean => {
+      if (batch.length === 0) return true;
+      const t = clock.now();
+      // buildFrame may reuse one buffer (sweep.ts does): copy each frame of a batch.
+      const frames = batch.length === 1 ? [o.buildFrame(ipOf(batch[0]!))] : batch.map((i) => o.buildFrame(ipOf(i)).slice());
+      for (const i of batch) register(i, t);
+      try {
+        if (link.sendBatch && frames.length > 1) link.sendBatch(frames);
+        else for (const f of frames) link.send(f);
+      } catch (err) {
+        sendFailed(err);
+        return false;
+      }
+      sent += batch.length;
       return true;
     };
 
@@ -278,8 +300,9 @@ export function runSweepEngine(o: EngineOptions): Promise<EngineResult> {
       // (unanswered requests never leave the window); a segment that stays silent is not held back.
       let releasing = false;
       let held = false;
+      const picked: number[] = [];
       const throttled = (): boolean => {
-        if (sent - framesIn <= maxAhead) {
+        if (sent + picked.length - framesIn <= maxAhead) {
           aheadSince = undefined;
           return false;
         }
@@ -299,10 +322,11 @@ export function runSweepEngine(o: EngineOptions): Promise<EngineResult> {
         else if (next < n) i = next++;
         else break;
         if (i === undefined) break;
-        if (!sendOne(i)) return;
+        picked.push(i);
         tokens -= 1;
         batch++;
       }
+      if (!sendAll(picked)) return;
       if (finished) return;
       o.onProgress?.(progress());
       const r = dueRetry();

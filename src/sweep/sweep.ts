@@ -7,7 +7,7 @@
  *  - unanswered targets are asked again (2 retries, backoff 1.5): a queue that overflowed in one
  *    pass drains before the next, so a rogue proxy's claims are seen in full on a /24.
  */
-import { CapLink } from '../link/cap-link.js';
+import { PcapLink } from '../link/pcap-link.js';
 import { defaultSenderIp, interfaceMac, assertInterfaceName } from '../link/interfaces.js';
 import type { Link } from '../link/link.js';
 import { PcapWriter } from '../link/pcap-file.js';
@@ -65,6 +65,8 @@ export interface SweepOptions {
   maxIpsPerMac?: number;
   baseline?: Map<string, string>;
   pcap?: string;
+  /** Promiscuous capture (default true). */
+  promisc?: boolean;
   /**
    * Keep every reply record in the result (default true). A caller that streams them through onReply
    * can say false: findings are gathered incrementally, and a /16 then needs no per-reply memory.
@@ -116,6 +118,8 @@ export interface SweepSummary {
   ratePps: number;
   interrupted: boolean;
   deadlineReached: boolean;
+  /** Frames the kernel dropped while we listened (capture ring full): replies may be missing. */
+  dropped: number;
 }
 
 export interface SweepResult {
@@ -190,7 +194,7 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
   };
 
   const clock = o.clock ?? systemClock;
-  const pcap = o.pcap !== undefined ? PcapWriter.open(o.pcap) : undefined;
+  const pcap = o.pcap !== undefined ? PcapWriter.open(o.pcap, { nanosecond: true }) : undefined;
   const obs = new Observations(canaries);
   const keep = o.keepReplies !== false;
   const kept: ReplyRecord[] = [];
@@ -205,14 +209,11 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
   };
   let link: Link | undefined;
   try {
-    // cap captures with snaplen 65535, so each slot of the kernel ring is 64 KiB: the ring holds
-    // bufferSize / 64 KiB frames, and the flow-control window keeps the backlog at half of that. The
-    // ring is resident memory; 4 MiB (64 frames) loses nothing even on an unpaced /16 (bench/sweep.ts).
-    // The same window keeps a proxy ARP host's queue (proxy_qlen 64) from overflowing, so it applies
-    // to a link the caller brings too.
-    const bufferSize = 4 << 20;
-    const ringFrames = bufferSize / 65536;
-    link = o.link ?? CapLink.open(o.iface, { clock, logger: log, bufferSize });
+    // The window keeps a proxy ARP host's queue (proxy_qlen 64) from overflowing, so it applies to a
+    // link the caller brings too. The ring (8 MiB: ~25,000 slots of 336 bytes at snaplen 256) is no
+    // longer what limits it: a quarter of the ring, since each request is captured as its echo and its reply.
+    const live = o.link ? undefined : PcapLink.open(o.iface, { clock, logger: log, ...(o.promisc === false ? { promisc: false } : {}) });
+    link = o.link ?? live!;
     const r = await runSweepEngine({
       link,
       clock,
@@ -226,12 +227,12 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
       backoff,
       waitMs,
       deadlineMs,
-      maxAhead: o.link ? PROXY_WINDOW : Math.min(PROXY_WINDOW, ringFrames / 2),
+      maxAhead: live ? Math.min(PROXY_WINDOW, Math.floor(live.ringFrames / 4)) : PROXY_WINDOW,
       onReply,
       onUnsolicited,
       keepUnsolicited: keep,
       onProgress: o.onProgress,
-      onWire: pcap ? (_d, bytes, t) => pcap.write(bytes, t) : undefined,
+      onCaptured: pcap ? (f) => pcap.writeCaptured(f) : undefined,
       signal: o.signal,
       logger: log,
     });
@@ -262,6 +263,7 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
       ratePps,
       interrupted: r.interrupted,
       deadlineReached: r.deadlineReached,
+      dropped: link.stats().dropped,
     };
     return { replies: kept, unsolicited: r.unsolicited, findings, summary, plan };
   } finally {

@@ -83,6 +83,10 @@ export interface WatchSummary {
   malformedByCode: Record<string, number>;
   /** Frames that were not ARP (e.g. other tagged traffic the filter let through). */
   ignored: number;
+  /** Frames too short to decode because the capture's snaplen cut them (not malformed on the wire). */
+  snapped: number;
+  /** Frames the kernel dropped while we listened (capture ring full): 0 for --read. */
+  dropped: number;
   findings: number;
   findingsByKind: Record<string, number>;
   /** IP -> MAC table size, and every IP claimed by more than one MAC during the run. */
@@ -179,7 +183,7 @@ export class ArpWatcher {
   private readonly pending = new Map<string, Pending[]>();
   /** dedup key -> frame time until which the same finding stays quiet. */
   private readonly raised = new Map<string, number>();
-  private readonly counts = { frames: 0, arp: 0, requests: 0, replies: 0, otherOps: 0, gratuitous: 0, paired: 0, malformed: 0, ignored: 0, findings: 0, evicted: 0 };
+  private readonly counts = { frames: 0, arp: 0, requests: 0, replies: 0, otherOps: 0, gratuitous: 0, paired: 0, malformed: 0, ignored: 0, snapped: 0, findings: 0, evicted: 0 };
   private readonly byKind: Record<string, number> = {};
   private readonly malformedByCode: Record<string, number> = {};
   private first = NaN;
@@ -207,6 +211,9 @@ export class ArpWatcher {
     this.emit({ type: 'finding', time: iso(time), ...f });
   }
 
+  /** Frames the capture lost (kernel drops), reported in the summary; set by whoever owns the link. */
+  dropped = 0;
+
   ingest(frame: Captured): void {
     const t = frame.time;
     if (Number.isNaN(this.first)) this.first = t;
@@ -217,6 +224,11 @@ export class ArpWatcher {
     if (!d.ok) {
       if (d.issue.code === 'NOT_ARP') {
         this.counts.ignored++;
+        return;
+      }
+      if (frame.truncated && d.issue.code === 'TRUNCATED') {
+        // Cut by the capture's snapshot length (tcpdump -s 40): a capture artefact, not a hostile frame.
+        this.counts.snapped++;
         return;
       }
       this.malformed(frame, d.issue, d.eth ? { ethSrc: d.eth.src, ethDst: d.eth.dst, etherType: d.eth.etherType, vlans: d.eth.vlans.map((v) => v.vid), ...(d.arpHeader ?? {}) } : rawEthernet(frame.bytes));
@@ -481,6 +493,8 @@ export class ArpWatcher {
       malformed: this.counts.malformed,
       malformedByCode: { ...this.malformedByCode },
       ignored: this.counts.ignored,
+      snapped: this.counts.snapped,
+      dropped: this.dropped,
       findings: this.counts.findings,
       findingsByKind: { ...this.byKind },
       ips: this.table.size,

@@ -31,6 +31,8 @@ export function formatWatchSummary(s: WatchSummary): string[] {
   ];
   const codes = Object.entries(s.malformedByCode).map(([k, n]) => `${k} ${n}`).join(', ');
   if (codes) lines.push(`malformed by issue: ${codes}`);
+  if (s.snapped > 0) lines.push(`${s.snapped} frames cut by the snapshot length before their ARP body ended (not counted as malformed; raise --snaplen)`);
+  lines.push(s.dropped > 0 ? `LOST: the kernel dropped ${s.dropped} frame(s) while we listened (capture ring full): raise --ring, or findings may be missing` : '0 frames lost by the capture');
   if (s.evicted > 0) lines.push(`${s.evicted} table entries evicted (the table is full: raise --max-ips)`);
   for (const [ip, macs] of Object.entries(s.multiMacIps)) lines.push(`${ip} was claimed by ${macs.length} MACs: ${macs.join(', ')}`);
   return lines;

@@ -1,5 +1,5 @@
 /**
- * Put raw, mostly hostile frames on a link with the project's own send path (CapLink), 1 ms apart.
+ * Put raw, mostly hostile frames on a link with the project's own send path (PcapLink), 1 ms apart.
  *   ip netns exec NS node --import tsx test/helpers/inject-raw.ts IFACE fuzz SEED COUNT
  *   ip netns exec NS node --import tsx test/helpers/inject-raw.ts IFACE HEX [HEX...]
  * fuzz: seeded mutations of valid ARP frames (byte flips, truncation, hlen/plen lies, 1-4 stacked
@@ -9,7 +9,7 @@
  * Prints {"sent":N,"sha256":"..."} (the digest of all frames, to compare with what was captured).
  */
 import { createHash } from 'node:crypto';
-import { CapLink } from '../../src/link/cap-link.js';
+import { PcapLink } from '../../src/link/pcap-link.js';
 import { encodeArpFrame } from '../../src/wire/index.js';
 
 export function fuzzFrames(seed: number, count: number): Uint8Array[] {
@@ -61,7 +61,7 @@ async function main(): Promise<void> {
   const [iface, mode, ...rest] = process.argv.slice(2);
   if (!iface || !mode) throw new Error('usage: inject-raw.ts IFACE fuzz SEED COUNT | IFACE HEX...');
   const frames = mode === 'fuzz' ? fuzzFrames(Number(rest[0]), Number(rest[1])) : [mode, ...rest].map((h) => Uint8Array.from(Buffer.from(h, 'hex')));
-  const link = CapLink.open(iface); // nothing is read; frames captured meanwhile are dropped with the handle
+  const link = PcapLink.open(iface, { bufferSize: 1 << 20 }); // nothing is read; frames captured meanwhile are dropped with the handle
   const hash = createHash('sha256');
   let sent = 0;
   for (const f of frames) {

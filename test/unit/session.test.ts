@@ -218,13 +218,59 @@ describe('probe session on a memory link with a fake clock', () => {
     await assert.rejects(run(), /Network is down/);
   });
 
-  test('every frame sent and received goes to onWire (for --pcap)', async () => {
+  test('every frame captured goes to onCaptured, our request as its echo first (for --pcap)', async () => {
     const wire: string[] = [];
-    const { clock, link, run } = setup(['10.0.0.2'], { onWire: (dir, bytes) => wire.push(`${dir}:${bytes.length}`) });
+    const { clock, link, run } = setup(['10.0.0.2'], { onCaptured: (f) => wire.push(`${f.sentId !== undefined ? 'echo' : 'in'}:${f.bytes.length}`) });
     const p = run();
     link.injectLater(reply('10.0.0.2', '02:00:00:00:00:01'), 1);
     clock.advance(1);
     await p;
-    assert.deepEqual(wire, ['out:60', 'in:60']);
+    assert.deepEqual(wire, ['echo:60', 'in:60']);
+  });
+
+  test('RTT runs from the echo of the request (its time on the wire), not from the call to send', async () => {
+    const clock = new FakeClock();
+    const link = new MemoryLink(clock);
+    link.echo = false; // deliver the echo by hand, 0.3 ms after send() returned, as a kernel would stamp it
+    const frame = request('10.0.0.2');
+    const p = runSession({ link, clock, requests: [{ tip: '10.0.0.2', frame }] });
+    clock.advance(0.3);
+    link.injectEcho(frame, 1);
+    clock.advance(0.2);
+    link.inject(reply('10.0.0.2', '02:00:00:00:00:01'));
+    const r = await p;
+    assert.equal(r.replies[0]!.rttMs, 0.2);
+    assert.equal(r.unsolicited.length, 0, 'the echo is ours, not a stray frame');
+  });
+
+  test('a reply delivered while send() runs is paired (register before send, as scapy does)', async () => {
+    const { link, run } = setup(['10.0.0.2']);
+    link.addResponder((sent, l) => {
+      const d = decodeArpFrame(sent);
+      if (d.ok && d.value.arp.op === 1) l.inject(reply(d.value.arp.targetIp, '02:00:00:00:00:01'));
+    });
+    const r = await run();
+    assert.equal(r.replies.length, 1);
+    assert.equal(r.timeouts.length, 0);
+    assert.equal(r.unsolicited.length, 0);
+    assert.equal(r.replies[0]!.rttMs, 0);
+  });
+
+  test('kernel drops are in the summary, and an expectation that rests on silence is not met', async () => {
+    const { clock, link, run } = setup(['10.0.0.2']);
+    link.dropped = 5;
+    const p = run();
+    link.injectLater(reply('10.0.0.2', '02:00:00:00:00:01'), 1);
+    clock.advance(1);
+    const r = await p;
+    assert.equal(r.summary.dropped, 5);
+    const mac = judge(parseExpectation('02:00:00:00:00:01'), r.summary);
+    assert.equal(mac.ok, false, 'another MAC may have answered in the lost frames');
+    assert.match(mac.reason, /lost 5 frame/);
+    const none = judge(parseExpectation('none'), { ...r.summary, answered: 0, macs: {} });
+    assert.equal(none.ok, false);
+    const reply1 = judge(parseExpectation('reply'), r.summary);
+    assert.equal(reply1.ok, true, 'a reply that was captured stays captured');
+    assert.match(reply1.reason, /lost 5 frame/);
   });
 });

@@ -77,10 +77,12 @@ describe('sweep output', () => {
   });
 
   test('summary line', () => {
-    const s = formatSweepSummary({
-      type: 'summary', iface: 'bond0', targets: 254, canaries: 3, sent: 300, replies: 257, answered: 254, unanswered: 0, canariesAnswered: 3, unsolicited: 2, malformed: 0,
-      responders: 1, findings: 2, worst: 'critical', durationMs: 5300, ratePps: 500, interrupted: true, deadlineReached: false,
-    });
-    assert.equal(s, '--- bond0: 254 targets (+3 canaries), 300 sent at 500 pps, 257 replies, 254 answered, 0 unanswered, 1 responder MAC(s), 2 finding(s), 2 unsolicited, 5.3 s, INTERRUPTED ---');
+    const base = {
+      type: 'summary' as const, iface: 'bond0', targets: 254, canaries: 3, sent: 300, replies: 257, answered: 254, unanswered: 0, canariesAnswered: 3, unsolicited: 2, malformed: 0,
+      responders: 1, findings: 2, worst: 'critical' as const, durationMs: 5300, ratePps: 500, interrupted: true, deadlineReached: false, dropped: 0,
+    };
+    const s = formatSweepSummary(base);
+    assert.equal(s, '--- bond0: 254 targets (+3 canaries), 300 sent at 500 pps, 257 replies, 254 answered, 0 unanswered, 1 responder MAC(s), 2 finding(s), 2 unsolicited, 5.3 s, 0 lost by the capture, INTERRUPTED ---');
+    assert.match(formatSweepSummary({ ...base, dropped: 7 }), /, 7 frames LOST by the capture \(replies may be missing\), INTERRUPTED/);
   });
 });

@@ -1,7 +1,7 @@
 /** `arpinject respond`: a scriptable ARP host for labs and tests (answers who-has for claimed IPs). */
 import type { Argv, CommandModule } from 'yargs';
 import { UsageError } from '../../errors.js';
-import { CapLink } from '../../link/cap-link.js';
+import { PcapLink } from '../../link/pcap-link.js';
 import { interfaceMac } from '../../link/interfaces.js';
 import { type Claim, startResponder } from '../../lab/responder.js';
 import { systemClock } from '../../probe/clock.js';
@@ -39,7 +39,7 @@ export const respondCommand: CommandModule<GlobalArgs, RespondArgs> = {
       const claims = argv.claim.map((c) => parseClaim(c, () => interfaceMac(argv.iface), ethSrc));
       const delayMs = argv.delay !== undefined ? checkInt(argv.delay, '--delay', 0, 60_000) : 0;
       const durationS = argv.duration !== undefined ? checkInt(argv.duration, '--duration', 1, 86_400 * 365) : undefined;
-      const link = CapLink.open(argv.iface, { logger: log });
+      const link = PcapLink.open(argv.iface, { logger: log });
       const responder = startResponder({
         link,
         clock: systemClock,
@@ -58,7 +58,9 @@ export const respondCommand: CommandModule<GlobalArgs, RespondArgs> = {
       });
       responder.stop();
       link.close();
-      if (out.json) out.record({ type: 'summary', answered: responder.answered });
+      const dropped = link.stats().dropped;
+      if (out.json) out.record({ type: 'summary', answered: responder.answered, dropped });
+      else if (dropped > 0) out.line(`LOST: the kernel dropped ${dropped} frame(s) while we listened: requests may have gone unanswered`);
       return ExitCode.OK;
     }, { signalEndsNormally: true }),
 };

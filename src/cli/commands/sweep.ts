@@ -109,6 +109,7 @@ export function formatSweepSummary(s: SweepSummary): string {
     `--- ${s.iface}: ${s.targets} targets (+${s.canaries} canaries), ${s.sent} sent at ${Math.round(s.ratePps)} pps, ${s.replies} replies, ` +
     `${s.answered} answered, ${s.unanswered} unanswered, ${s.responders} responder MAC(s), ${s.findings} finding(s)` +
     `${s.unsolicited ? `, ${s.unsolicited} unsolicited` : ''}${s.malformed ? `, ${s.malformed} malformed dropped` : ''}, ${secs(s.durationMs)}` +
+    `${s.dropped > 0 ? `, ${s.dropped} frames LOST by the capture (replies may be missing)` : ', 0 lost by the capture'}` +
     `${s.interrupted ? ', INTERRUPTED' : ''}${s.deadlineReached ? ', DEADLINE REACHED' : ''} ---`
   );
 }

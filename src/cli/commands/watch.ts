@@ -2,7 +2,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { SEVERITIES, type Severity, severityRank } from '../../detect/findings.js';
 import { UsageError } from '../../errors.js';
-import { CapLink } from '../../link/cap-link.js';
+import { DEFAULT_SNAPLEN, PcapLink } from '../../link/pcap-link.js';
 import { runIpJson } from '../../link/interfaces.js';
 import { PcapFileLink, PcapWriter } from '../../link/pcap-file.js';
 import { checkInt } from '../../probe/options.js';
@@ -19,6 +19,9 @@ export interface WatchArgs extends GlobalArgs {
   metrics?: number;
   metricsHost: string;
   filter: string;
+  snaplen?: number;
+  ring?: number;
+  promisc: boolean;
   stormIps?: number;
   stormWindow?: number;
   flipWindow?: number;
@@ -26,6 +29,9 @@ export interface WatchArgs extends GlobalArgs {
   hostScoped?: string[];
   failOn?: string;
 }
+
+/** Default capture ring for watch, MiB. */
+export const WATCH_RING_MIB = 64;
 
 /** Host-scoped IPv4 addresses configured here (besides 127/8): they must never be an ARP sender. */
 export function localHostScoped(): string[] {
@@ -45,6 +51,9 @@ export const watchCommand: CommandModule<GlobalArgs, WatchArgs> = {
       .option('metrics', { type: 'number', describe: 'serve Prometheus metrics on this port (/metrics)' })
       .option('metrics-host', { type: 'string', default: '127.0.0.1', describe: 'address to serve metrics on' })
       .option('filter', { type: 'string', default: 'arp or vlan', describe: 'BPF capture filter (live)' })
+      .option('snaplen', { type: 'number', describe: `bytes captured of each frame (live; default ${DEFAULT_SNAPLEN}: ARP with two VLAN tags fits)` })
+      .option('ring', { type: 'number', describe: 'kernel capture ring in MiB (live; default 64: ~200,000 ARP frames of backlog)' })
+      .option('promisc', { type: 'boolean', default: true, describe: 'promiscuous capture (--no-promisc: only frames for this host and broadcast)' })
       .option('storm-ips', { type: 'number', describe: 'a MAC replying for this many IPs within --storm-window is a reply storm (default 16)' })
       .option('storm-window', { type: 'number', describe: 'seconds (default 10)' })
       .option('flip-window', { type: 'number', describe: 'an IP changing MAC twice within this many seconds is a flip-flop (default 60)' })
@@ -90,13 +99,15 @@ export const watchCommand: CommandModule<GlobalArgs, WatchArgs> = {
             link.replay();
             if (link.truncatedTail) log.warn({ file: argv.read }, 'the last record of the file is cut short (ignored)');
           } else {
-            const pcap = argv.pcap !== undefined ? PcapWriter.open(argv.pcap) : undefined;
-            // A passive capture cannot slow the sender down: a 32 MiB ring (512 frames of 64 KiB, cap's
-            // snaplen) absorbs storms while frames are decoded.
-            const link = CapLink.open(argv.iface!, { filter: argv.filter, logger: log, bufferSize: 32 << 20 });
+            const snaplen = argv.snaplen !== undefined ? checkInt(argv.snaplen, '--snaplen', 60, 262_144) : DEFAULT_SNAPLEN;
+            const ringMiB = argv.ring !== undefined ? checkInt(argv.ring, '--ring', 1, 1024) : WATCH_RING_MIB;
+            // A passive capture cannot slow the sender down: the ring is the backlog a storm can build
+            // while frames are decoded (64 MiB at snaplen 256: 199,776 slots of 336 bytes).
+            const link = PcapLink.open(argv.iface!, { filter: argv.filter, logger: log, snaplen, bufferSize: ringMiB << 20, promisc: argv.promisc });
+            const pcap = argv.pcap !== undefined ? PcapWriter.open(argv.pcap, { nanosecond: true, snaplen }) : undefined;
             try {
               link.onFrame((f) => {
-                pcap?.write(f.bytes, f.time);
+                pcap?.writeCaptured(f);
                 watcher.ingest(f);
               });
               out.note(`watching ARP on ${argv.iface}${durationS ? ` for ${durationS} s` : ' (Ctrl-C to stop)'}`);
@@ -114,6 +125,7 @@ export const watchCommand: CommandModule<GlobalArgs, WatchArgs> = {
               });
             } finally {
               link.close();
+              watcher.dropped = link.stats().dropped;
               pcap?.close();
             }
           }
