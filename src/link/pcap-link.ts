@@ -180,6 +180,14 @@ export class PcapLink implements Link {
       this.readError = typeof table === 'string' ? table : 'read error';
       return;
     }
+    if (this.fanout.size === 0) {
+      // Nobody listens (an injector): count, build nothing.
+      let echoes = 0;
+      for (let i = 0, o = 0; i < count; i++, o += words) if (table[o + 5]! !== 0) echoes++;
+      this.counters.echoes += echoes;
+      this.counters.received += count - echoes;
+      return;
+    }
     for (let i = 0, o = 0; i < count; i++, o += words) {
       const caplen = table[o + 1]!;
       const origlen = table[o + 2]!;
