@@ -26,6 +26,8 @@ export function formatProbeSummary(s: ProbeSummary, fields: { sip: string; sha: 
     `--- ${s.iface} (sender ${fields.sip} ${fields.sha}) ---`,
     `${s.targets} target(s), ${s.sent} sent, ${s.replies} replies, ${s.answered} answered, ${s.unanswered} unanswered, ${s.unsolicited} unsolicited${s.malformed ? `, ${s.malformed} malformed dropped` : ''}, ${s.dropped} lost by the capture${s.interrupted ? ', INTERRUPTED' : ''}`,
   ];
+  const strays = Object.entries(s.unsolicitedByMac);
+  if (strays.length > 0) lines.push(`unsolicited by MAC: ${strays.map(([m, n]) => `${m} ${n}`).join(', ')}`);
   if (s.dropped > 0) lines.push(`LOST: the kernel dropped ${s.dropped} frame(s) while we listened (capture ring full): replies may be missing`);
   if (s.rttMs) lines.push(`rtt min/avg/max = ${ms(s.rttMs.min)}/${ms(s.rttMs.avg)}/${ms(s.rttMs.max)} ms`);
   for (const ip of s.conflicts) lines.push(`CONFLICT: ${ip} is claimed by ${s.macs[ip]!.length} MACs: ${s.macs[ip]!.join(', ')}`);

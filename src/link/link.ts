@@ -58,6 +58,11 @@ export interface Link {
   sendBatch?(frames: readonly Uint8Array[]): number;
   /** Register the frame handler; returns an unsubscribe function. Handlers run synchronously per frame. */
   onFrame(handler: (frame: Captured) => void): () => void;
+  /**
+   * Optional: deliver now every frame already captured but not yet handed to the handlers (a live
+   * link's kernel ring). Correlators call it before declaring a timeout. Returns frames delivered.
+   */
+  flush?(): number;
   stats(): LinkStats;
   /** Idempotent. */
   close(): void;

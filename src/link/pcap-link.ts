@@ -48,6 +48,7 @@ interface NativeBinding {
     onBatch: (data: ArrayBuffer | null, table: Uint32Array | string, count: number | null) => void,
   ): NativeOpenResult;
   send(handle: object, data: Uint8Array, lengths?: Uint32Array): { first: number; sent: number };
+  read(handle: object): [ArrayBuffer | null, Uint32Array | string, number | null] | null;
   stats(handle: object): NativeStats;
   close(handle: object): void;
   libVersion(): string;
@@ -129,6 +130,8 @@ export class PcapLink implements Link {
   private final: NativeStats | undefined;
   private readonly clock: Clock;
   private readError: string | undefined;
+  private readonly words: number;
+  private delivering = false;
 
   private constructor(name: string, native: NativeBinding, r: NativeOpenResult, clock: Clock, bufferSize: number) {
     this.name = name;
@@ -138,6 +141,7 @@ export class PcapLink implements Link {
     this.snaplen = r.snaplen;
     this.nanosecond = r.nano;
     this.ringFrames = ringFrames(r.snaplen, bufferSize);
+    this.words = native.ENTRY_WORDS;
   }
 
   static open(iface: string, opts: PcapLinkOptions = {}): PcapLink {
@@ -152,13 +156,12 @@ export class PcapLink implements Link {
     const bufferSize = opts.bufferSize ?? DEFAULT_RING_BYTES;
     const filter = opts.filter ?? ARP_FILTER;
     let link: PcapLink | undefined;
-    const words = native.ENTRY_WORDS;
     let r: NativeOpenResult;
     try {
       r = native.open(
         { device: iface, snaplen, bufferSize, promisc: opts.promisc ?? true, immediate: true, filter, nano: true },
         (data, table, count) => {
-          if (link) link.onBatch(data, table, count, words);
+          if (link) link.onBatch(data, table, count);
         },
       );
     } catch (cause) {
@@ -173,8 +176,18 @@ export class PcapLink implements Link {
     return link;
   }
 
-  private onBatch(data: ArrayBuffer | null, table: Uint32Array | string, count: number | null, words: number): void {
+  private onBatch(data: ArrayBuffer | null, table: Uint32Array | string, count: number | null): void {
     if (this.closed) return;
+    this.delivering = true;
+    try {
+      this.deliver(data, table, count);
+    } finally {
+      this.delivering = false;
+    }
+  }
+
+  private deliver(data: ArrayBuffer | null, table: Uint32Array | string, count: number | null): void {
+    const words = this.words;
     if (data === null || typeof table === 'string' || count === null) {
       // A read error from libpcap (the interface went away): remember it for stats; nothing to deliver.
       this.readError = typeof table === 'string' ? table : 'read error';
@@ -212,6 +225,27 @@ export class PcapLink implements Link {
       this.fanout.emit(f);
       if (this.closed) return; // a handler closed the link: deliver nothing more
     }
+  }
+
+  /**
+   * Deliver, now, every frame the kernel had captured when flush() was called: call it before a
+   * verdict that rests on what has not been seen (a timeout, the end of a listening window), so a
+   * reply that reached the ring in time but not yet JavaScript still counts. Bounded by the ring's
+   * size, so a flood cannot keep it going. Inside a frame handler it does nothing (frames stay in order).
+   * Returns the number of frames delivered.
+   */
+  flush(): number {
+    if (this.closed || this.delivering) return 0;
+    let n = 0;
+    while (n <= this.ringFrames && !this.closed) {
+      const b = this.native.read(this.handle);
+      if (b === null) break;
+      const c = typeof b[2] === 'number' ? b[2] : 0;
+      this.onBatch(b[0], b[1], b[2]);
+      if (c === 0) break;
+      n += c;
+    }
+    return n;
   }
 
   send(frame: Uint8Array): number {

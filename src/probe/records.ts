@@ -78,7 +78,10 @@ export interface ProbeSummary {
   /** Targets with at least one reply. */
   answered: number;
   unanswered: number;
+  /** Replies that answered nothing we sent (every one counted; a record is printed once per source). */
   unsolicited: number;
+  /** Unsolicited replies by sender MAC, the 16 largest (the rest under "other"). */
+  unsolicitedByMac: Record<string, number>;
   /** Captured frames that were not valid Ethernet/IPv4 ARP (counted and dropped). */
   malformed: number;
   /** Frames the kernel dropped while we listened (capture ring full): replies may be missing. */

@@ -8,6 +8,7 @@ import type { Link, Captured } from '../link/link.js';
 import { type Logger, silentLogger } from '../log.js';
 import { ArpOp } from '../wire/codes.js';
 import { type ArpFrame, decodeArpFrame, frameVlan } from '../wire/frame.js';
+import { formatMacCached, parseIpv4, readU32 } from '../wire/address.js';
 import type { Clock, TimerHandle } from './clock.js';
 import { keyOf, matchKey } from './match.js';
 import { type ProbeRecord, type ProbeSummary, type ReplyRecord, type TimeoutRecord, type UnsolicitedRecord, replyRecord, unsolicitedRecord } from './records.js';
@@ -62,6 +63,8 @@ interface SentRequest {
 }
 
 export const DEFAULT_TIMEOUT_MS = 1000;
+/** Distinct unsolicited sources (MAC, or MAC + target IP) that get a record; the rest are counted. */
+export const MAX_UNSOLICITED_KEYS = 1024;
 export const DEFAULT_INTERVAL_MS = 1000;
 
 export function runSession(opts: SessionOptions): Promise<SessionResult> {
@@ -88,6 +91,17 @@ export function runSession(opts: SessionOptions): Promise<SessionResult> {
   const seqByTip = new Map<string, number>();
   const macsByTip = new Map<string, Set<string>>();
   const tips = new Set(plan.map((p) => p.tip));
+  // Target IPs as numbers, for the fast path over stray replies (a storm must not outrun us).
+  const tipNums = new Set<number>();
+  for (const t of tips) {
+    const v = parseIpv4(t);
+    if (v !== undefined) tipNums.add(v);
+  }
+  /** Unsolicited replies by source: counted always, recorded once per source (bounded). */
+  const strayKeys = new Map<string, number>();
+  const strayByMac = new Map<string, number>();
+  let strayCount = 0;
+  let strayOther = 0;
   let malformed = 0;
   let sent = 0;
   let nextId = 1;
@@ -143,7 +157,17 @@ export function runSession(opts: SessionOptions): Promise<SessionResult> {
         onEcho(f);
         return;
       }
-      const d = decodeArpFrame(f.bytes);
+      const b = f.bytes;
+      // Fast path, untagged Ethernet II + IPv4-over-Ethernet ARP: requests carry no answer, and a
+      // reply for an IP we did not ask about is a stray, counted by its sender MAC without a decode.
+      if (b.length >= 42 && b[12] === 0x08 && b[13] === 0x06 && b[14] === 0 && b[15] === 1 && b[16] === 8 && b[17] === 0 && b[18] === 6 && b[19] === 4 && b[20] === 0) {
+        if (b[21] === ArpOp.Request) return;
+        if (b[21] === ArpOp.Reply && !tipNums.has(readU32(b, 28))) {
+          stray(f, formatMacCached(b, 22), undefined);
+          return;
+        }
+      }
+      const d = decodeArpFrame(b);
       if (!d.ok) {
         // Hostile or odd frames are counted and dropped, never thrown.
         malformed++;
@@ -155,12 +179,37 @@ export function runSession(opts: SessionOptions): Promise<SessionResult> {
       const key = matchKey(fr)!;
       const cands = byKey.get(key);
       if (!cands || cands.length === 0) {
-        const u = unsolicitedRecord(link.name, fr, f.time);
-        unsolicited.push(u);
-        emit(u);
+        stray(f, fr.arp.senderMac, fr);
         return;
       }
       handleReply(fr, f.time, pickRequest(cands, fr.arp.senderMac, f.time));
+    };
+
+    /**
+     * A reply that answers nothing we sent: counted, and recorded the first time its source is seen
+     * (a MAC; a MAC + IP when it claims one of our targets). A storm gives one record per MAC, not per frame.
+     */
+    const stray = (f: Captured, mac: string, decoded: ArpFrame | undefined) => {
+      strayCount++;
+      if (strayByMac.size < MAX_UNSOLICITED_KEYS || strayByMac.has(mac)) strayByMac.set(mac, (strayByMac.get(mac) ?? 0) + 1);
+      else strayOther++;
+      let fr = decoded;
+      const claimsTarget = fr !== undefined && tips.has(fr.arp.senderIp);
+      const key = claimsTarget ? `${mac}|${fr!.arp.senderIp}|${frameVlan(fr!.eth) ?? ''}` : mac;
+      if (strayKeys.has(key)) {
+        strayKeys.set(key, strayKeys.get(key)! + 1);
+        return;
+      }
+      if (strayKeys.size >= MAX_UNSOLICITED_KEYS) return;
+      strayKeys.set(key, 1);
+      if (!fr) {
+        const d = decodeArpFrame(f.bytes);
+        if (!d.ok) return;
+        fr = d.value;
+      }
+      const u = unsolicitedRecord(link.name, fr, f.time);
+      unsolicited.push(u);
+      emit(u);
     };
 
     /** Our own request as the wire carried it: its kernel time is where its RTT starts. */
@@ -227,7 +276,9 @@ export function runSession(opts: SessionOptions): Promise<SessionResult> {
         }
         sent++;
         timer(timeoutMs, () => {
-          if (req.macs.size > 0) return;
+          // A reply already in the capture ring, not yet delivered, is not a timeout.
+          link.flush?.();
+          if (finished || req.macs.size > 0) return;
           req.timedOut = true;
           const t: TimeoutRecord = { type: 'timeout', iface: link.name, tip: req.tip, seq: req.seq, requestId: req.id, vlan: req.vlan ?? null, timeoutMs };
           timeouts.push(t);
@@ -243,6 +294,7 @@ export function runSession(opts: SessionOptions): Promise<SessionResult> {
         allSent = true;
         if (!waitOver) {
           timer(waitMs, () => {
+            link.flush?.();
             waitOver = true;
             maybeDone();
           });
@@ -274,7 +326,8 @@ export function runSession(opts: SessionOptions): Promise<SessionResult> {
         replies: replies.length,
         answered,
         unanswered: tips.size - answered,
-        unsolicited: unsolicited.length,
+        unsolicited: strayCount,
+        unsolicitedByMac: topCounts(strayByMac, 16, strayOther),
         malformed,
         dropped: link.stats().dropped,
         macs,
@@ -298,4 +351,14 @@ export function runSession(opts: SessionOptions): Promise<SessionResult> {
     }
     sendRound();
   });
+}
+
+/** The n largest counts of a map, as a plain object, with everything else under "other". */
+export function topCounts(m: Map<string, number>, n: number, other = 0): Record<string, number> {
+  const rows = [...m].sort((a, b) => b[1] - a[1]);
+  const out: Record<string, number> = {};
+  for (const [k, v] of rows.slice(0, n)) out[k] = v;
+  const rest = rows.slice(n).reduce((a, r) => a + r[1], other);
+  if (rest > 0) out.other = rest;
+  return out;
 }

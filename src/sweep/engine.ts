@@ -353,7 +353,11 @@ export function runSweepEngine(o: EngineOptions): Promise<EngineResult> {
       if (at >= endAt) return;
       endAt = at;
       if (endTimer) clock.clearTimer(endTimer);
-      endTimer = clock.setTimer(Math.max(0, at - clock.now()), () => finish(false));
+      endTimer = clock.setTimer(Math.max(0, at - clock.now()), () => {
+        // Replies already captured but not yet delivered still count.
+        link.flush?.();
+        finish(false);
+      });
     };
 
     const onAbort = () => finish(true);

@@ -88,10 +88,17 @@ describe('CLI pieces', () => {
     });
     assert.match(line, /^reply   8\.8\.8\.8 +is-at 32:6b:33:03:b2:c2 +251\.3 ms  seq=1  \[vlan 90, ETH SRC 02:00:00:00:00:99 != SHA, MULTIPLE MACS\]$/);
     const lines = formatProbeSummary(
-      { type: 'summary', iface: 'bond0', targets: 1, sent: 1, replies: 2, answered: 1, unanswered: 0, unsolicited: 0, malformed: 0, macs: { '10.0.0.5': ['a', 'b'] }, conflicts: ['10.0.0.5'], rttMs: { min: 1, avg: 2, max: 3 }, durationMs: 5, interrupted: false, expect: 'a' },
+      { type: 'summary', iface: 'bond0', targets: 1, sent: 1, replies: 2, answered: 1, unanswered: 0, unsolicited: 0, unsolicitedByMac: {}, malformed: 0, dropped: 0, macs: { '10.0.0.5': ['a', 'b'] }, conflicts: ['10.0.0.5'], rttMs: { min: 1, avg: 2, max: 3 }, durationMs: 5, interrupted: false, expect: 'a' },
       { sip: '10.0.0.1', sha: 'm' },
       { ok: false, reason: 'claimed by another MAC: 10.0.0.5 by b' },
     );
+    assert.match(lines[1]!, /, 0 lost by the capture$/);
     assert.deepEqual(lines.slice(2), ['rtt min/avg/max = 1.000/2.000/3.000 ms', 'CONFLICT: 10.0.0.5 is claimed by 2 MACs: a, b', 'expect a: NOT met (claimed by another MAC: 10.0.0.5 by b)']);
+    const lossy = formatProbeSummary(
+      { type: 'summary', iface: 'bond0', targets: 1, sent: 1, replies: 1, answered: 1, unanswered: 0, unsolicited: 9, unsolicitedByMac: { 'aa:aa:aa:aa:aa:aa': 9 }, malformed: 0, dropped: 12, macs: {}, conflicts: [], rttMs: null, durationMs: 5, interrupted: false },
+      { sip: '10.0.0.1', sha: 'm' },
+    );
+    assert.ok(lossy.includes('unsolicited by MAC: aa:aa:aa:aa:aa:aa 9'));
+    assert.ok(lossy.some((l) => /^LOST: the kernel dropped 12 frame\(s\)/.test(l)));
   });
 });

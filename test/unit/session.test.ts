@@ -256,6 +256,19 @@ describe('probe session on a memory link with a fake clock', () => {
     assert.equal(r.replies[0]!.rttMs, 0);
   });
 
+  test('a storm of stray replies: every one counted, one record per sending MAC, by-MAC counts in the summary', async () => {
+    const { clock, link, run } = setup(['10.0.0.2']);
+    const p = run();
+    for (let i = 0; i < 3000; i++) link.inject(reply(`10.66.${(i >> 8) & 3}.${i & 255}`, i % 3 === 0 ? '02:00:00:00:00:0c' : '02:00:00:00:00:0d'));
+    link.inject(reply('10.0.0.2', '02:00:00:00:00:01'));
+    clock.advance(1);
+    const r = await p;
+    assert.equal(r.replies.length, 1);
+    assert.equal(r.summary.unsolicited, 3000);
+    assert.equal(r.unsolicited.length, 2, 'one record per MAC');
+    assert.deepEqual(r.summary.unsolicitedByMac, { '02:00:00:00:00:0d': 2000, '02:00:00:00:00:0c': 1000 });
+  });
+
   test('kernel drops are in the summary, and an expectation that rests on silence is not met', async () => {
     const { clock, link, run } = setup(['10.0.0.2']);
     link.dropped = 5;

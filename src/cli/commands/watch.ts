@@ -124,6 +124,8 @@ export const watchCommand: CommandModule<GlobalArgs, WatchArgs> = {
                 else signal.addEventListener('abort', stop, { once: true });
               });
             } finally {
+              // What the kernel captured before the stop is counted, not left in the ring.
+              link.flush();
               link.close();
               watcher.dropped = link.stats().dropped;
               pcap?.close();

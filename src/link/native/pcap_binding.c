@@ -205,6 +205,41 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *b
   s->count++;
 }
 
+/* The batch in scratch (or libpcap's error) as the three callback arguments. 0 on success. */
+static int batch_values(napi_env env, link_state *s, int err_status, napi_value argv[3]) {
+  if (err_status) {
+    /* read error: tell JS, with libpcap's message */
+    napi_value msg;
+    napi_create_string_utf8(env, pcap_geterr(s->pcap), NAPI_AUTO_LENGTH, &msg);
+    napi_get_null(env, &argv[0]);
+    argv[1] = msg;
+    napi_get_null(env, &argv[2]);
+    return 0;
+  }
+  void *ab_data = NULL;
+  napi_value ab, tab_ab, tab;
+  if (napi_create_arraybuffer(env, s->data_len ? s->data_len : 1, &ab_data, &ab) != napi_ok) return -1;
+  if (s->data_len) memcpy(ab_data, s->data, s->data_len);
+  void *tab_data = NULL;
+  size_t tab_bytes = (size_t)s->count * ENTRY_WORDS * sizeof(uint32_t);
+  if (napi_create_arraybuffer(env, tab_bytes ? tab_bytes : 4, &tab_data, &tab_ab) != napi_ok) return -1;
+  if (tab_bytes) memcpy(tab_data, s->table, tab_bytes);
+  if (napi_create_typedarray(env, napi_uint32_array, (size_t)s->count * ENTRY_WORDS, tab_ab, 0, &tab) != napi_ok) return -1;
+  argv[0] = ab;
+  argv[1] = tab;
+  napi_create_uint32(env, s->count, &argv[2]);
+  return 0;
+}
+
+/* One pcap_dispatch into scratch: >= 0 frames collected, < 0 a libpcap error. */
+static int collect(link_state *s) {
+  s->count = 0;
+  s->data_len = 0;
+  int r = pcap_dispatch(s->pcap, BATCH_MAX_FRAMES, on_packet, (u_char *)s);
+  if (r < 0 && r != PCAP_ERROR_BREAK) return -1;
+  return (int)s->count;
+}
+
 static void deliver(link_state *s, int err_status) {
   napi_env env = s->env;
   napi_handle_scope scope;
@@ -212,27 +247,7 @@ static void deliver(link_state *s, int err_status) {
   napi_value cb, global, argv[3], result;
   if (napi_get_reference_value(env, s->callback, &cb) != napi_ok || cb == NULL) goto out;
   napi_get_global(env, &global);
-  if (err_status) {
-    /* read error: tell JS once, with libpcap's message */
-    napi_value msg;
-    napi_create_string_utf8(env, pcap_geterr(s->pcap), NAPI_AUTO_LENGTH, &msg);
-    napi_get_null(env, &argv[0]);
-    argv[1] = msg;
-    napi_get_null(env, &argv[2]);
-  } else {
-    void *ab_data = NULL;
-    napi_value ab, tab_ab, tab;
-    if (napi_create_arraybuffer(env, s->data_len ? s->data_len : 1, &ab_data, &ab) != napi_ok) goto out;
-    if (s->data_len) memcpy(ab_data, s->data, s->data_len);
-    void *tab_data = NULL;
-    size_t tab_bytes = (size_t)s->count * ENTRY_WORDS * sizeof(uint32_t);
-    if (napi_create_arraybuffer(env, tab_bytes ? tab_bytes : 4, &tab_data, &tab_ab) != napi_ok) goto out;
-    if (tab_bytes) memcpy(tab_data, s->table, tab_bytes);
-    if (napi_create_typedarray(env, napi_uint32_array, (size_t)s->count * ENTRY_WORDS, tab_ab, 0, &tab) != napi_ok) goto out;
-    argv[0] = ab;
-    argv[1] = tab;
-    napi_create_uint32(env, s->count, &argv[2]);
-  }
+  if (batch_values(env, s, err_status, argv) != 0) goto out;
   s->in_callback = 1;
   /* napi_make_callback, not napi_call_function: it opens a callback scope, so promise jobs and
    * process.nextTick queued by the handlers run when it returns, as after any Node I/O callback. */
@@ -250,16 +265,38 @@ out:
 static void on_readable(uv_poll_t *handle, int status, int events) {
   (void)events;
   link_state *s = (link_state *)handle->data;
-  if (!s || s->closed) return;
+  if (!s || s->closed || s->in_callback) return;
   if (status < 0) return;
-  s->count = 0;
-  s->data_len = 0;
-  int r = pcap_dispatch(s->pcap, BATCH_MAX_FRAMES, on_packet, (u_char *)s);
-  if (r < 0 && r != PCAP_ERROR_BREAK) {
-    deliver(s, 1);
-    return;
+  int r = collect(s);
+  if (r < 0) deliver(s, 1);
+  else if (r > 0) deliver(s, 0);
+}
+
+/*
+ * read(handle) -> [data, table, count] | null: one batch of what the ring holds now, synchronously
+ * (no callback). For draining the ring before a verdict or at the end; null when it is empty.
+ */
+static napi_value js_read(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  link_state *s = unwrap(env, argv[0]);
+  if (!s) return NULL;
+  napi_value out;
+  if (s->closed || !s->pcap || s->in_callback) {
+    napi_get_null(env, &out);
+    return out;
   }
-  if (s->count > 0) deliver(s, 0);
+  int r = collect(s);
+  if (r == 0) {
+    napi_get_null(env, &out);
+    return out;
+  }
+  napi_value vals[3];
+  if (batch_values(env, s, r < 0, vals) != 0) return throw_error(env, "ERR_NAPI", "cannot build the batch");
+  CHECK(napi_create_array_with_length(env, 3, &out));
+  for (uint32_t i = 0; i < 3; i++) CHECK(napi_set_element(env, out, i, vals[i]));
+  return out;
 }
 
 static void on_poll_closed(uv_handle_t *h) {
@@ -663,6 +700,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"open", NULL, js_open, NULL, NULL, NULL, napi_default, NULL},
       {"send", NULL, js_send, NULL, NULL, NULL, napi_default, NULL},
       {"stats", NULL, js_stats, NULL, NULL, NULL, napi_default, NULL},
+      {"read", NULL, js_read, NULL, NULL, NULL, napi_default, NULL},
       {"close", NULL, js_close, NULL, NULL, NULL, napi_default, NULL},
       {"libVersion", NULL, js_version, NULL, NULL, NULL, napi_default, NULL},
   };
