@@ -3,7 +3,7 @@
  * where errors become messages and exit codes. Handlers return their exit code.
  */
 import type { Logger } from '../log.js';
-import { ExitCode, exitCodeForError } from './exit-codes.js';
+import { exitCodeForError, exitCodeForSignal } from './exit-codes.js';
 import { createCliLogger } from './logger.js';
 import { Output } from './output.js';
 
@@ -30,9 +30,11 @@ export async function runCommand(argv: GlobalArgs, fn: (ctx: CommandContext) => 
   const log = createCliLogger(argv.debug ? 'debug' : argv.logLevel);
   const ac = new AbortController();
   let interrupts = 0;
+  let firstSignal: NodeJS.Signals | undefined;
   const onSignal = (sig: NodeJS.Signals) => {
     interrupts++;
-    if (interrupts > 1) process.exit(ExitCode.INTERRUPTED); // second Ctrl-C: leave now
+    if (interrupts > 1) process.exit(exitCodeForSignal(sig)); // second Ctrl-C: leave now
+    firstSignal = sig;
     log.warn({ signal: sig }, 'interrupted: finishing with what was collected');
     ac.abort();
   };
@@ -41,7 +43,7 @@ export async function runCommand(argv: GlobalArgs, fn: (ctx: CommandContext) => 
   let code: number;
   try {
     code = await fn({ out, log, signal: ac.signal });
-    if (ac.signal.aborted && !opts.signalEndsNormally) code = ExitCode.INTERRUPTED;
+    if (firstSignal !== undefined && !opts.signalEndsNormally) code = exitCodeForSignal(firstSignal);
   } catch (err) {
     out.error(err);
     code = exitCodeForError(err);
