@@ -3,7 +3,7 @@
  * where errors become messages and exit codes. Handlers return their exit code.
  */
 import type { Logger } from '../log.js';
-import { exitCodeForError, exitCodeForSignal } from './exit-codes.js';
+import { ExitCode, exitCodeForError, exitCodeForSignal } from './exit-codes.js';
 import { createCliLogger } from './logger.js';
 import { Output } from './output.js';
 
@@ -40,10 +40,20 @@ export async function runCommand(argv: GlobalArgs, fn: (ctx: CommandContext) => 
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // stdout closed by its reader (| head -1) or failing (disk full): nobody reads the rest, so end the
+  // run like Ctrl-C. A closed pipe then exits 0, quietly; a failing stdout is ERR_FILE (exit 3).
+  out.onBroken(() => ac.abort());
   let code: number;
   try {
     code = await fn({ out, log, signal: ac.signal });
+    await out.settle();
     if (firstSignal !== undefined && !opts.signalEndsNormally) code = exitCodeForSignal(firstSignal);
+    if (out.state === 'closed') code = ExitCode.OK;
+    else if (out.state === 'failed') {
+      out.rescueSummary();
+      out.error(out.failure);
+      code = ExitCode.ENVIRONMENT;
+    }
   } catch (err) {
     out.error(err);
     code = exitCodeForError(err);

@@ -28,7 +28,7 @@ export interface PcapWriterOptions {
   onError?: (err: EnvironmentError) => void;
 }
 
-const fileHint = 'free space on that file system, or give --pcap a path on another one';
+const fileHint = 'give --pcap a writable regular file on a file system with free space';
 
 export class PcapWriter {
   private fd: number | undefined;

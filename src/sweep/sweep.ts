@@ -15,7 +15,7 @@ import { type Logger, silentLogger } from '../log.js';
 import { type Clock, systemClock } from '../probe/clock.js';
 import { checkInt, checkIp, checkMac } from '../probe/options.js';
 import type { ReplyRecord, UnsolicitedRecord } from '../probe/records.js';
-import { UsageError } from '../errors.js';
+import { type EnvironmentError, UsageError } from '../errors.js';
 import { BROADCAST_MAC, ZERO_MAC, formatIpv4, parseIpv4 } from '../wire/address.js';
 import { ArpOp } from '../wire/codes.js';
 import { encodeArpFrame } from '../wire/frame.js';
@@ -124,6 +124,8 @@ export interface SweepResult {
   findings: Finding[];
   summary: SweepSummary;
   plan: SweepPlanInfo;
+  /** The pcap file could not be written (disk full, I/O error): the sweep stopped there (summary.interrupted), the file holds the whole records before it. */
+  fileError?: EnvironmentError;
 }
 
 /** Binary search in a sorted Uint32Array. */
@@ -190,7 +192,6 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
   };
 
   const clock = o.clock ?? systemClock;
-  const pcap = o.pcap !== undefined ? PcapWriter.open(o.pcap) : undefined;
   const obs = new Observations(canaries);
   const keep = o.keepReplies !== false;
   const kept: ReplyRecord[] = [];
@@ -204,6 +205,10 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
     o.onUnsolicited?.(u);
   };
   let link: Link | undefined;
+  let pcap: PcapWriter | undefined;
+  // A pcap that cannot be written ends the sweep like Ctrl-C: what was collected is still reported.
+  const stop = new AbortController();
+  const signal = o.signal ? AbortSignal.any([o.signal, stop.signal]) : stop.signal;
   try {
     // cap captures with snaplen 65535, so each slot of the kernel ring is 64 KiB: the ring holds
     // bufferSize / 64 KiB frames, and the flow-control window keeps the backlog at half of that. The
@@ -213,6 +218,9 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
     const bufferSize = 4 << 20;
     const ringFrames = bufferSize / 65536;
     link = o.link ?? CapLink.open(o.iface, { clock, logger: log, bufferSize });
+    // Only now, after every check (privileges, interface, capture): a failed start leaves an earlier capture alone.
+    pcap = o.pcap !== undefined ? PcapWriter.open(o.pcap, { onError: (e) => stop.abort(e) }) : undefined;
+    const w = pcap;
     const r = await runSweepEngine({
       link,
       clock,
@@ -231,8 +239,8 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
       onUnsolicited,
       keepUnsolicited: keep,
       onProgress: o.onProgress,
-      onWire: pcap ? (_d, bytes, t) => pcap.write(bytes, t) : undefined,
-      signal: o.signal,
+      onWire: w ? (_d, bytes, t) => w.write(bytes, t) : undefined,
+      signal,
       logger: log,
     });
     const mem = process.memoryUsage();
@@ -263,7 +271,8 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
       interrupted: r.interrupted,
       deadlineReached: r.deadlineReached,
     };
-    return { replies: kept, unsolicited: r.unsolicited, findings, summary, plan };
+    w?.close();
+    return { replies: kept, unsolicited: r.unsolicited, findings, summary, plan, ...(w?.error ? { fileError: w.error } : {}) };
   } finally {
     if (!o.link) link?.close();
     pcap?.close();

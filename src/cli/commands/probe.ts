@@ -74,8 +74,12 @@ export const probeCommand: CommandModule<GlobalArgs, ProbeArgs> = {
       });
       const verdict = judge(expectation, result.summary);
       const summary = { ...result.summary, expect: describeExpectation(expectation), ok: verdict.ok };
-      if (out.json) out.record(summary);
-      else for (const l of formatProbeSummary(summary, result.fields, verdict)) out.line(l);
+      out.summary(summary, () => formatProbeSummary(summary, result.fields, verdict));
+      // The summary above is printed first: a full disk loses the rest of the capture, not the results.
+      if (result.fileError) {
+        out.error(result.fileError);
+        return ExitCode.ENVIRONMENT;
+      }
       return verdict.ok ? ExitCode.OK : ExitCode.NOT_MET;
     }),
 };

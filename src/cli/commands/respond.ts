@@ -58,7 +58,7 @@ export const respondCommand: CommandModule<GlobalArgs, RespondArgs> = {
       });
       responder.stop();
       link.close();
-      if (out.json) out.record({ type: 'summary', answered: responder.answered });
+      if (out.json) out.summary({ type: 'summary', answered: responder.answered }, () => []);
       return ExitCode.OK;
     }, { signalEndsNormally: true }),
 };

@@ -152,10 +152,7 @@ export const sweepCommand: CommandModule<GlobalArgs, SweepArgs> = {
       const showProgress = argv.progress ?? (process.stderr.isTTY === true && !out.json);
       // JSON: replies stream out as they come, encoded without garbage (a /16 is 21 MB of them).
       const ndjson = out.json
-        ? new ReplyNdjson((chunk) => {
-            out.flush();
-            process.stdout.write(chunk);
-          })
+        ? new ReplyNdjson((chunk) => out.raw(chunk))
         : undefined;
       const bar = showProgress ? progressBar(process.stderr) : undefined;
       const result = await sweepFlushing(ndjson, {
@@ -198,10 +195,8 @@ export const sweepCommand: CommandModule<GlobalArgs, SweepArgs> = {
       bar?.done();
       const failOn = argv.failOn as Severity | 'none';
       const failing = failOn === 'none' ? [] : result.findings.filter((f) => severityRank(f.severity) >= severityRank(failOn));
-      if (out.json) {
-        for (const f of result.findings) out.record(f);
-        out.record({ ...result.summary, failOn, ok: failing.length === 0 });
-      } else {
+      if (out.json) for (const f of result.findings) out.record(f);
+      else {
         const rows = formatResponders(result.replies);
         if (rows.length > 1) for (const l of rows) out.line(l);
         else out.line('no replies');
@@ -210,7 +205,12 @@ export const sweepCommand: CommandModule<GlobalArgs, SweepArgs> = {
           out.line('FINDINGS (worst first)');
           for (const f of result.findings) out.line(formatFinding(f));
         }
-        out.line(formatSweepSummary(result.summary));
+      }
+      out.summary({ ...result.summary, failOn, ok: failing.length === 0 }, () => [formatSweepSummary(result.summary)]);
+      // The results above are printed first: a full disk loses the rest of the capture, not the sweep.
+      if (result.fileError) {
+        out.error(result.fileError);
+        return ExitCode.ENVIRONMENT;
       }
       return failing.length === 0 ? ExitCode.OK : ExitCode.NOT_MET;
     }),

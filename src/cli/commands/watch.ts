@@ -1,7 +1,7 @@
 /** `arpinject watch`: decode every ARP frame on a link (or in a pcap), keep a table, raise findings. */
 import type { Argv, CommandModule } from 'yargs';
 import { SEVERITIES, type Severity, severityRank } from '../../detect/findings.js';
-import { UsageError } from '../../errors.js';
+import { type EnvironmentError, UsageError } from '../../errors.js';
 import { CapLink } from '../../link/cap-link.js';
 import { runIpJson } from '../../link/interfaces.js';
 import { PcapFileLink, PcapWriter } from '../../link/pcap-file.js';
@@ -83,6 +83,7 @@ export const watchCommand: CommandModule<GlobalArgs, WatchArgs> = {
         const server = metrics ? await metrics.serve(checkInt(argv.metrics, '--metrics', 0, 65535), argv.metricsHost) : undefined;
         if (server) log.info({ address: server.address() }, 'serving metrics');
         let interrupted = false;
+        let fileError: EnvironmentError | undefined;
         try {
           if (argv.read !== undefined) {
             const link = PcapFileLink.open(argv.read);
@@ -90,11 +91,15 @@ export const watchCommand: CommandModule<GlobalArgs, WatchArgs> = {
             link.replay();
             if (link.truncatedTail) log.warn({ file: argv.read }, 'the last record of the file is cut short (ignored)');
           } else {
-            const pcap = argv.pcap !== undefined ? PcapWriter.open(argv.pcap) : undefined;
             // A passive capture cannot slow the sender down: a 32 MiB ring (512 frames of 64 KiB, cap's
             // snaplen) absorbs storms while frames are decoded.
             const link = CapLink.open(argv.iface!, { filter: argv.filter, logger: log, bufferSize: 32 << 20 });
+            let pcap: PcapWriter | undefined;
+            // A pcap that cannot be written (disk full) stops the watch: summary, then ERR_FILE.
+            let stopNow: (() => void) | undefined;
             try {
+              // Only after the capture is open: a failed start leaves an earlier capture alone.
+              pcap = argv.pcap !== undefined ? PcapWriter.open(argv.pcap, { onError: () => stopNow?.() }) : undefined;
               link.onFrame((f) => {
                 pcap?.write(f.bytes, f.time);
                 watcher.ingest(f);
@@ -108,6 +113,11 @@ export const watchCommand: CommandModule<GlobalArgs, WatchArgs> = {
                   resolve();
                 };
                 const t = durationS !== undefined ? setTimeout(resolve, durationS * 1000) : undefined;
+                stopNow = () => {
+                  if (t) clearTimeout(t);
+                  resolve();
+                };
+                if (pcap?.error) stopNow();
                 // Ctrl-C may have come while the capture was opening: then stop at once.
                 if (signal.aborted) stop();
                 else signal.addEventListener('abort', stop, { once: true });
@@ -116,13 +126,17 @@ export const watchCommand: CommandModule<GlobalArgs, WatchArgs> = {
               link.close();
               pcap?.close();
             }
+            fileError = pcap?.error;
           }
         } finally {
           server?.close();
         }
         const s = watcher.summary(interrupted);
-        if (out.json) out.record(s);
-        else for (const l of formatWatchSummary(s)) out.line(l);
+        out.summary(s, () => formatWatchSummary(s));
+        if (fileError) {
+          out.error(fileError);
+          return ExitCode.ENVIRONMENT;
+        }
         const failOn = argv.failOn as Severity | undefined;
         return failOn !== undefined && worst !== undefined && severityRank(worst) >= severityRank(failOn) ? ExitCode.NOT_MET : ExitCode.OK;
       },
