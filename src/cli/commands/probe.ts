@@ -3,6 +3,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { describeExpectation, judge, parseExpectation } from '../../probe/expect.js';
 import { type ProbeOptions, probe } from '../../probe/probe.js';
 import { type GlobalArgs, runCommand } from '../context.js';
+import { requireValues } from '../options.js';
 import { ExitCode } from '../exit-codes.js';
 import { formatProbeRecord, formatProbeSummary } from '../format.js';
 
@@ -48,7 +49,7 @@ export function probeOptions<T>(y: Argv<T>) {
 export const probeCommand: CommandModule<GlobalArgs, ProbeArgs> = {
   command: ['probe', '$0'],
   describe: 'send ARP requests (any field you choose) and report every reply and who gave it',
-  builder: (y) => probeOptions(y) as unknown as Argv<ProbeArgs>,
+  builder: (y) => requireValues(probeOptions(y) as unknown as Argv<ProbeArgs>),
   handler: (argv) =>
     runCommand(argv, async ({ out, log, signal }) => {
       const expectation = parseExpectation(argv.expect);

@@ -12,6 +12,7 @@ import { targetsFromText } from '../../sweep/targets.js';
 import { vendorOf } from '../../sweep/vendor.js';
 import { parseIpv4 } from '../../wire/address.js';
 import { type GlobalArgs, runCommand } from '../context.js';
+import { requireValues } from '../options.js';
 import { ExitCode } from '../exit-codes.js';
 
 export interface SweepArgs extends GlobalArgs {
@@ -117,6 +118,7 @@ export const sweepCommand: CommandModule<GlobalArgs, SweepArgs> = {
   command: 'sweep [targets..]',
   describe: 'ask for every address in a range, keep every reply, and call out hijacking',
   builder: (y) =>
+    requireValues(
     y
       .positional('targets', { type: 'string', array: true, describe: 'CIDR (10.0.0.0/24), range (10.0.0.10-10.0.0.99 or 10.0.0.10-99) or IP' })
       .option('iface', { alias: 'i', type: 'string', demandOption: 'give the interface to sweep on: --iface IF', describe: 'interface to send on and capture from' })
@@ -143,7 +145,11 @@ export const sweepCommand: CommandModule<GlobalArgs, SweepArgs> = {
       .option('max-targets', { type: 'number', describe: 'raise the target limit (default 65536)' })
       .option('include-edges', { type: 'boolean', default: false, describe: 'also ask for network and broadcast addresses of CIDR blocks' })
       .option('pcap', { type: 'string', describe: 'write every frame sent and received to this pcap file' })
-      .option('progress', { type: 'boolean', describe: 'progress bar on stderr (default: when stderr is a TTY and not --json)' }) as unknown as Argv<SweepArgs>,
+      .option('progress', { type: 'boolean', describe: 'progress bar on stderr (default: when stderr is a TTY and not --json)' })
+      .check((a) => {
+        if (a.seed !== undefined && !a.random) throw new UsageError('ERR_INVALID_ARGUMENT', '--seed only applies to --random', { hint: 'add --random, or drop --seed' });
+        return true;
+      }) as unknown as Argv<SweepArgs>, ['targets']),
   handler: (argv) =>
     runCommand(argv, async ({ out, log, signal }) => {
       const targets = [...(argv.targets ?? []).map(String), ...(argv.file !== undefined ? readTargetsFile(argv.file) : [])];

@@ -1,14 +1,16 @@
 /** `arpinject watch`: decode every ARP frame on a link (or in a pcap), keep a table, raise findings. */
 import type { Argv, CommandModule } from 'yargs';
 import { SEVERITIES, type Severity, severityRank } from '../../detect/findings.js';
-import { type EnvironmentError, UsageError } from '../../errors.js';
-import { CapLink } from '../../link/cap-link.js';
+import { EnvironmentError, UsageError } from '../../errors.js';
+import { ARP_FILTER, CapLink } from '../../link/cap-link.js';
+import type { Logger } from '../../log.js';
 import { runIpJson } from '../../link/interfaces.js';
 import { PcapFileLink, PcapWriter } from '../../link/pcap-file.js';
-import { checkInt } from '../../probe/options.js';
+import { checkInt, checkIp } from '../../probe/options.js';
 import { ArpWatcher, type WatchRecord } from '../../watch/analyzer.js';
 import { formatWatchRecord, formatWatchSummary } from '../../watch/format.js';
 import { type GlobalArgs, runCommand } from '../context.js';
+import { requireValues } from '../options.js';
 import { ExitCode } from '../exit-codes.js';
 
 export interface WatchArgs extends GlobalArgs {
@@ -33,10 +35,33 @@ export function localHostScoped(): string[] {
   return rows.flatMap((r) => (r.addr_info ?? []).filter((a) => a.scope === 'host' && a.local && !a.local.startsWith('127.')).map((a) => a.local!));
 }
 
+/**
+ * CapLink.open, with a bad --filter told apart from a bad interface: libpcap reports both as an open
+ * failure, so on failure the interface is tried once with the default ARP filter. If that opens, the
+ * filter is to blame: bad input (exit 2), not the environment.
+ */
+function openCapture(iface: string, filter: string, log: Logger): CapLink {
+  try {
+    return CapLink.open(iface, { filter, logger: log, bufferSize: 32 << 20 });
+  } catch (err) {
+    if (!(err instanceof EnvironmentError) || err.code !== 'ERR_LINK_OPEN' || filter === ARP_FILTER) throw err;
+    let probeLink: CapLink;
+    try {
+      probeLink = CapLink.open(iface, { logger: log });
+    } catch {
+      throw err;
+    }
+    probeLink.close();
+    const why = err.message.replace(/^libpcap cannot open [^:]*: /, '');
+    throw new UsageError('ERR_INVALID_ARGUMENT', `--filter "${filter}": ${why}`, { cause: err, hint: 'a BPF expression as tcpdump takes it, e.g. "arp or vlan"' });
+  }
+}
+
 export const watchCommand: CommandModule<GlobalArgs, WatchArgs> = {
   command: 'watch',
   describe: 'decode every ARP frame on a link (or in a pcap file), pair requests and replies, raise findings',
   builder: (y) =>
+    requireValues(
     y
       .option('iface', { alias: 'i', type: 'string', describe: 'interface to capture on (live; needs CAP_NET_RAW)' })
       .option('read', { alias: 'r', type: 'string', describe: 'analyse a classic pcap file instead (no privileges needed)' })
@@ -57,7 +82,7 @@ export const watchCommand: CommandModule<GlobalArgs, WatchArgs> = {
           for (const o of ['pcap', 'duration', 'metrics'] as const)
             if (a[o] !== undefined) throw new UsageError('ERR_INVALID_ARGUMENT', `--${o} applies to a live capture (--iface), not to --read`);
         return true;
-      }) as unknown as Argv<WatchArgs>,
+      }) as unknown as Argv<WatchArgs>),
   handler: (argv) =>
     runCommand(
       argv,
@@ -77,7 +102,7 @@ export const watchCommand: CommandModule<GlobalArgs, WatchArgs> = {
           ...(argv.stormWindow !== undefined ? { stormWindowMs: checkInt(argv.stormWindow, '--storm-window', 1, 86_400) * 1000 } : {}),
           ...(argv.flipWindow !== undefined ? { flipWindowMs: checkInt(argv.flipWindow, '--flip-window', 1, 86_400) * 1000 } : {}),
           ...(argv.maxIps !== undefined ? { maxTableIps: checkInt(argv.maxIps, '--max-ips', 1, 16_777_216) } : {}),
-          hostScoped: argv.hostScoped?.map(String) ?? (argv.iface !== undefined ? localHostScoped() : []),
+          hostScoped: argv.hostScoped?.map((ip) => checkIp(String(ip), '--host-scoped')) ?? (argv.iface !== undefined ? localHostScoped() : []),
         });
         metrics?.track(watcher);
         const server = metrics ? await metrics.serve(checkInt(argv.metrics, '--metrics', 0, 65535), argv.metricsHost) : undefined;
@@ -93,7 +118,7 @@ export const watchCommand: CommandModule<GlobalArgs, WatchArgs> = {
           } else {
             // A passive capture cannot slow the sender down: a 32 MiB ring (512 frames of 64 KiB, cap's
             // snaplen) absorbs storms while frames are decoded.
-            const link = CapLink.open(argv.iface!, { filter: argv.filter, logger: log, bufferSize: 32 << 20 });
+            const link = openCapture(argv.iface!, argv.filter, log);
             let pcap: PcapWriter | undefined;
             // A pcap that cannot be written (disk full) stops the watch: summary, then ERR_FILE.
             let stopNow: (() => void) | undefined;
