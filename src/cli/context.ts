@@ -3,7 +3,7 @@
  * where errors become messages and exit codes. Handlers return their exit code.
  */
 import type { Logger } from '../log.js';
-import { ExitCode, exitCodeForError } from './exit-codes.js';
+import { ExitCode, exitCodeForError, exitCodeForSignal } from './exit-codes.js';
 import { createCliLogger } from './logger.js';
 import { Output } from './output.js';
 
@@ -30,18 +30,30 @@ export async function runCommand(argv: GlobalArgs, fn: (ctx: CommandContext) => 
   const log = createCliLogger(argv.debug ? 'debug' : argv.logLevel);
   const ac = new AbortController();
   let interrupts = 0;
+  let firstSignal: NodeJS.Signals | undefined;
   const onSignal = (sig: NodeJS.Signals) => {
     interrupts++;
-    if (interrupts > 1) process.exit(ExitCode.INTERRUPTED); // second Ctrl-C: leave now
+    if (interrupts > 1) process.exit(exitCodeForSignal(sig)); // second Ctrl-C: leave now
+    firstSignal = sig;
     log.warn({ signal: sig }, 'interrupted: finishing with what was collected');
     ac.abort();
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // stdout closed by its reader (| head -1) or failing (disk full): nobody reads the rest, so end the
+  // run like Ctrl-C. A closed pipe then exits 0, quietly; a failing stdout is ERR_FILE (exit 3).
+  out.onBroken(() => ac.abort());
   let code: number;
   try {
     code = await fn({ out, log, signal: ac.signal });
-    if (ac.signal.aborted && !opts.signalEndsNormally) code = ExitCode.INTERRUPTED;
+    await out.settle();
+    if (firstSignal !== undefined && !opts.signalEndsNormally) code = exitCodeForSignal(firstSignal);
+    if (out.state === 'closed') code = ExitCode.OK;
+    else if (out.state === 'failed') {
+      out.rescueSummary();
+      out.error(out.failure);
+      code = ExitCode.ENVIRONMENT;
+    }
   } catch (err) {
     out.error(err);
     code = exitCodeForError(err);

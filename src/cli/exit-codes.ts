@@ -12,9 +12,16 @@ export const ExitCode = {
   ENVIRONMENT: 3,
   /** A bug in arpinject. */
   INTERNAL: 4,
-  /** Interrupted by SIGINT (after printing what was collected). */
+  /** Interrupted by SIGINT (after printing what was collected): 128 + 2. */
   INTERRUPTED: 130,
+  /** Terminated by SIGTERM (after printing what was collected): 128 + 15. */
+  TERMINATED: 143,
 } as const;
+
+/** The exit code for a run a signal ended (the shell convention 128 + signal number). */
+export function exitCodeForSignal(sig: NodeJS.Signals): number {
+  return sig === 'SIGTERM' ? ExitCode.TERMINATED : ExitCode.INTERRUPTED;
+}
 
 const BY_KIND: Record<ErrorKind, number> = { usage: ExitCode.USAGE, environment: ExitCode.ENVIRONMENT, internal: ExitCode.INTERNAL };
 

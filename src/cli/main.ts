@@ -3,9 +3,10 @@
 import { readFileSync } from 'node:fs';
 import yargs, { type CommandModule } from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { UsageError } from '../errors.js';
+import { UsageError, isArpInjectError } from '../errors.js';
 import { exitCodeForError } from './exit-codes.js';
 import { LOG_LEVELS } from './logger.js';
+import { missingValueMessage } from './options.js';
 import { Output } from './output.js';
 import { probeCommand } from './commands/probe.js';
 import { respondCommand } from './commands/respond.js';
@@ -43,8 +44,9 @@ export async function main(args: string[]): Promise<void> {
     .fail((msg, err) => {
       // Parse errors (unknown option, missing value) are bad input: exit 2. Throwing stops yargs
       // from running the command handler; main's catch prints it once.
-      if (err && !msg) throw err;
-      throw new UsageError('ERR_INVALID_ARGUMENT', msg ?? err?.message ?? 'invalid arguments', { hint: 'see arpinject --help' });
+      if (err && (!msg || isArpInjectError(err))) throw err;
+      const text = msg ?? err?.message ?? 'invalid arguments';
+      throw new UsageError('ERR_INVALID_ARGUMENT', missingValueMessage(text) ?? text, { hint: 'see arpinject --help' });
     })
     .help()
     .alias('h', 'help')

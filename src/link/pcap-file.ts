@@ -1,12 +1,12 @@
 /**
  * Classic pcap files (libpcap format 2.4), written and read by hand: npm has no maintained writer.
- * - PcapWriter: global header at open, then every record goes to the file with writeSync before
+ * - PcapWriter: global header at open, then every record goes to the file with one writeSync before
  *   write() returns, so a capture interrupted at any point (Ctrl-C, even SIGKILL) is complete up to
- *   the last frame handed to it.
+ *   the last frame handed to it; a full disk cuts the file back to its last whole record.
  * - parsePcap/readPcapFile: both byte orders, µs and ns magic; never throws on garbage.
  * - PcapFileLink: replays a capture into the same handlers a live link feeds (offline analysis).
  */
-import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { EnvironmentError, UsageError } from '../errors.js';
 import { type Captured, FrameFanout, type Link, type LinkStats } from './link.js';
 
@@ -17,19 +17,46 @@ const MAGIC_PCAPNG = 0x0a0d0d0a;
 const GLOBAL_LEN = 24;
 const RECORD_LEN = 16;
 
+export interface PcapWriterOptions {
+  snaplen?: number;
+  nanosecond?: boolean;
+  /**
+   * Called once when a record cannot be written (disk full, I/O error): the file has been cut back
+   * to its last whole record and closed, and later write() calls do nothing. write() never throws:
+   * it runs inside capture callbacks, where a throw would take the process down.
+   */
+  onError?: (err: EnvironmentError) => void;
+}
+
+const fileHint = 'give --pcap a writable regular file on a file system with free space';
+
 export class PcapWriter {
   private fd: number | undefined;
   private count = 0;
+  /** Bytes of whole records (and the header) in the file: where to cut back to after a short write. */
+  private size = GLOBAL_LEN;
+  private failure: EnvironmentError | undefined;
   private readonly ns: boolean;
   private readonly snaplen: number;
 
-  private constructor(fd: number, ns: boolean, snaplen: number) {
+  private constructor(
+    fd: number,
+    readonly path: string,
+    ns: boolean,
+    snaplen: number,
+    private readonly onError: ((err: EnvironmentError) => void) | undefined,
+  ) {
     this.fd = fd;
     this.ns = ns;
     this.snaplen = snaplen;
   }
 
-  static open(path: string, opts: { snaplen?: number; nanosecond?: boolean } = {}): PcapWriter {
+  /**
+   * Create (or truncate) `path` and write the global header. Open it only after every preflight
+   * check has passed: a run that fails at start must not destroy an earlier capture.
+   * Every failure, including the header write (/dev/full, /proc/version), is ERR_FILE.
+   */
+  static open(path: string, opts: PcapWriterOptions = {}): PcapWriter {
     let fd: number;
     try {
       fd = openSync(path, 'w');
@@ -45,25 +72,26 @@ export class PcapWriter {
     h.writeUInt32LE(0, 12); // sigfigs
     h.writeUInt32LE(snaplen, 16);
     h.writeUInt32LE(LINKTYPE_ETHERNET, 20);
-    writeSync(fd, h);
-    return new PcapWriter(fd, opts.nanosecond === true, snaplen);
+    try {
+      const n = writeSync(fd, h);
+      if (n !== h.length) throw new Error(`short write (${n} of ${h.length} bytes)`);
+    } catch (cause) {
+      closeQuietly(fd);
+      throw new EnvironmentError('ERR_FILE', `cannot write pcap file ${path}: ${(cause as Error).message}`, { cause, hint: fileHint });
+    }
+    return new PcapWriter(fd, path, opts.nanosecond === true, snaplen, opts.onError);
   }
 
-  /** Append one frame. `timeMs` is epoch milliseconds (float). */
+  /**
+   * Append one frame. `timeMs` is epoch milliseconds (float). One record is one write(2): after a
+   * failed or short write the file is cut back to its last whole record, closed, and `error` is set.
+   */
   write(bytes: Uint8Array, timeMs: number, origLen = bytes.length): void {
     if (this.fd === undefined) return;
-    const incl = Math.min(bytes.length, this.snaplen);
-    const rec = Buffer.alloc(RECORD_LEN + incl);
     const sec = Math.floor(timeMs / 1000);
     const frac = this.ns ? Math.round((timeMs - sec * 1000) * 1e6) : Math.round((timeMs - sec * 1000) * 1e3);
     const max = this.ns ? 1e9 : 1e6;
-    rec.writeUInt32LE(sec + (frac >= max ? 1 : 0), 0);
-    rec.writeUInt32LE(frac >= max ? frac - max : frac, 4);
-    rec.writeUInt32LE(incl, 8);
-    rec.writeUInt32LE(origLen, 12);
-    rec.set(bytes.subarray(0, incl), RECORD_LEN);
-    writeSync(this.fd, rec);
-    this.count++;
+    this.record(bytes, sec + (frac >= max ? 1 : 0), frac >= max ? frac - max : frac, origLen);
   }
 
   /**
@@ -71,21 +99,48 @@ export class PcapWriter {
    * nanoseconds), so the file's stamps equal the kernel's; else its float time.
    */
   writeCaptured(f: Captured): void {
-    if (f.tsSec === undefined || f.tsNsec === undefined) {
-      this.write(f.bytes, f.time, f.originalLength);
+    if (this.fd === undefined) return;
+    if (f.tsSec === undefined || f.tsNsec === undefined) this.write(f.bytes, f.time, f.originalLength);
+    // µs files truncate, as libpcap does when it hands a nanosecond stamp to a µs reader.
+    else this.record(f.bytes, f.tsSec, this.ns ? f.tsNsec : Math.floor(f.tsNsec / 1000), f.originalLength);
+  }
+
+  private record(bytes: Uint8Array, sec: number, frac: number, origLen: number): void {
+    if (this.fd === undefined) return;
+    const incl = Math.min(bytes.length, this.snaplen);
+    const rec = Buffer.allocUnsafe(RECORD_LEN + incl);
+    rec.writeUInt32LE(sec, 0);
+    rec.writeUInt32LE(frac, 4);
+    rec.writeUInt32LE(incl, 8);
+    rec.writeUInt32LE(origLen, 12);
+    rec.set(bytes.subarray(0, incl), RECORD_LEN);
+    let n: number;
+    try {
+      n = writeSync(this.fd, rec);
+    } catch (cause) {
+      this.fail(cause as Error);
       return;
     }
-    if (this.fd === undefined) return;
-    const incl = Math.min(f.bytes.length, this.snaplen);
-    const rec = Buffer.alloc(RECORD_LEN + incl);
-    rec.writeUInt32LE(f.tsSec, 0);
-    // µs files truncate, as libpcap does when it converts a nanosecond stamp to microseconds.
-    rec.writeUInt32LE(this.ns ? f.tsNsec : Math.floor(f.tsNsec / 1000), 4);
-    rec.writeUInt32LE(incl, 8);
-    rec.writeUInt32LE(f.originalLength, 12);
-    rec.set(f.bytes.subarray(0, incl), RECORD_LEN);
-    writeSync(this.fd, rec);
+    if (n !== rec.length) {
+      this.fail(new Error(`short write (${n} of ${rec.length} bytes; the device is full)`));
+      return;
+    }
+    this.size += rec.length;
     this.count++;
+  }
+
+  private fail(cause: Error): void {
+    const fd = this.fd!;
+    this.fd = undefined;
+    // Cut a partly written record off, so the file stays valid (a FIFO or a device cannot be cut: skip).
+    try {
+      ftruncateSync(fd, this.size);
+    } catch {
+      // not a regular file
+    }
+    closeQuietly(fd);
+    this.failure = new EnvironmentError('ERR_FILE', `cannot write pcap file ${this.path}: ${cause.message}; it holds the first ${this.count} frame(s), whole`, { cause, hint: fileHint });
+    this.onError?.(this.failure);
   }
 
   /** Records are written through at write(); kept for callers that flush on signals. */
@@ -95,10 +150,28 @@ export class PcapWriter {
     return this.count;
   }
 
+  /** Set once a write failed (the file is valid up to the last whole record, and closed). */
+  get error(): EnvironmentError | undefined {
+    return this.failure;
+  }
+
   close(): void {
     if (this.fd === undefined) return;
-    closeSync(this.fd);
+    const fd = this.fd;
     this.fd = undefined;
+    try {
+      closeSync(fd);
+    } catch (cause) {
+      this.failure ??= new EnvironmentError('ERR_FILE', `cannot close pcap file ${this.path}: ${(cause as Error).message}`, { cause, hint: fileHint });
+    }
+  }
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // already failing: the first error is the one to report
   }
 }
 

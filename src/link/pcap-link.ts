@@ -339,7 +339,7 @@ function openError(iface: string, filter: string, cause: unknown): Error {
   const msg = cause instanceof Error ? cause.message : String(cause);
   const code = errorCode(cause);
   if (code === 'ERR_FILTER') {
-    return new UsageError('ERR_INVALID_ARGUMENT', msg, { cause, hint: 'the filter is pcap-filter(7) syntax, as for tcpdump; default: ' + ARP_FILTER });
+    return new UsageError('ERR_INVALID_ARGUMENT', msg.replace(/^bad capture filter/, 'bad capture filter (filter, --filter)'), { cause, hint: `--filter takes pcap-filter(7) syntax, as tcpdump does; default: ${ARP_FILTER}` });
   }
   if (code === 'ERR_PERMISSION') {
     return new EnvironmentError('ERR_PERMISSION', `no permission to capture on ${iface}: ${msg}`, { cause, hint: 'arpinject needs CAP_NET_RAW (and CAP_NET_ADMIN for promiscuous mode); see native-notes/privileges.md' });

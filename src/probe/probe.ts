@@ -10,7 +10,7 @@ import { type Logger, silentLogger } from '../log.js';
 import { BROADCAST_MAC, ZERO_MAC } from '../wire/address.js';
 import { ArpOp } from '../wire/codes.js';
 import { encodeArpFrame } from '../wire/frame.js';
-import { UsageError } from '../errors.js';
+import { type EnvironmentError, UsageError } from '../errors.js';
 import { type Clock, systemClock } from './clock.js';
 import { checkInt, checkIp, checkMac, checkOp } from './options.js';
 import type { ProbeRecord } from './records.js';
@@ -56,6 +56,8 @@ export interface ProbeOptions {
 export interface ProbeResult extends SessionResult {
   /** The fields actually used, after defaults. */
   fields: { sip: string; sha: string; tha: string; ethSrc: string; ethDst: string; op: number; vlan: number | null; sipRule: string };
+  /** The pcap file could not be written (disk full, I/O error): the run stopped there (summary.interrupted), the file holds the whole records before it. */
+  fileError?: EnvironmentError;
 }
 
 export interface ResolvedProbe {
@@ -100,12 +102,18 @@ export async function probe(o: ProbeOptions): Promise<ProbeResult> {
   const plan = planProbe(o);
   log.info({ iface: o.iface, ...plan.fields, targets: plan.requests.length }, 'probe');
   const clock = o.clock ?? systemClock;
-  const pcap = o.pcap !== undefined ? PcapWriter.open(o.pcap, { nanosecond: true }) : undefined;
   let link: Link | undefined;
+  let pcap: PcapWriter | undefined;
+  // A pcap that cannot be written ends the run like Ctrl-C: what was collected is still reported.
+  const stop = new AbortController();
+  const signal = o.signal ? AbortSignal.any([o.signal, stop.signal]) : stop.signal;
   try {
     // The default ring (8 MiB, ~25,000 frames at snaplen 256) holds a round of 10,000 targets' echoes
     // and replies with room for a storm on top; ringFrames() has the arithmetic.
     link = o.link ?? PcapLink.open(o.iface, { clock, logger: log, ...(o.promisc === false ? { promisc: false } : {}) });
+    // Only now, after every check (privileges, interface, capture): a failed start leaves an earlier capture alone.
+    pcap = o.pcap !== undefined ? PcapWriter.open(o.pcap, { nanosecond: true, onError: (e) => stop.abort(e) }) : undefined;
+    const w = pcap;
     const result = await runSession({
       link,
       clock,
@@ -115,11 +123,12 @@ export async function probe(o: ProbeOptions): Promise<ProbeResult> {
       timeoutMs,
       waitMs,
       onRecord: o.onRecord,
-      onCaptured: pcap ? (f) => pcap.writeCaptured(f) : undefined,
-      signal: o.signal,
+      onCaptured: w ? (f) => w.writeCaptured(f) : undefined,
+      signal,
       logger: log,
     });
-    return { ...result, fields: plan.fields };
+    w?.close();
+    return { ...result, fields: plan.fields, ...(w?.error ? { fileError: w.error } : {}) };
   } finally {
     if (!o.link) link?.close();
     pcap?.close();

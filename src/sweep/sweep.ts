@@ -15,7 +15,7 @@ import { type Logger, silentLogger } from '../log.js';
 import { type Clock, systemClock } from '../probe/clock.js';
 import { checkInt, checkIp, checkMac } from '../probe/options.js';
 import type { ReplyRecord, UnsolicitedRecord } from '../probe/records.js';
-import { UsageError } from '../errors.js';
+import { type EnvironmentError, UsageError } from '../errors.js';
 import { BROADCAST_MAC, ZERO_MAC, formatIpv4, parseIpv4 } from '../wire/address.js';
 import { ArpOp } from '../wire/codes.js';
 import { encodeArpFrame } from '../wire/frame.js';
@@ -128,6 +128,8 @@ export interface SweepResult {
   findings: Finding[];
   summary: SweepSummary;
   plan: SweepPlanInfo;
+  /** The pcap file could not be written (disk full, I/O error): the sweep stopped there (summary.interrupted), the file holds the whole records before it. */
+  fileError?: EnvironmentError;
 }
 
 /** Binary search in a sorted Uint32Array. */
@@ -194,7 +196,6 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
   };
 
   const clock = o.clock ?? systemClock;
-  const pcap = o.pcap !== undefined ? PcapWriter.open(o.pcap, { nanosecond: true }) : undefined;
   const obs = new Observations(canaries);
   const keep = o.keepReplies !== false;
   const kept: ReplyRecord[] = [];
@@ -208,12 +209,19 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
     o.onUnsolicited?.(u);
   };
   let link: Link | undefined;
+  let pcap: PcapWriter | undefined;
+  // A pcap that cannot be written ends the sweep like Ctrl-C: what was collected is still reported.
+  const stop = new AbortController();
+  const signal = o.signal ? AbortSignal.any([o.signal, stop.signal]) : stop.signal;
   try {
     // The window keeps a proxy ARP host's queue (proxy_qlen 64) from overflowing, so it applies to a
     // link the caller brings too. The ring (8 MiB: ~25,000 slots of 336 bytes at snaplen 256) is no
     // longer what limits it: a quarter of the ring, since each request is captured as its echo and its reply.
     const live = o.link ? undefined : PcapLink.open(o.iface, { clock, logger: log, ...(o.promisc === false ? { promisc: false } : {}) });
     link = o.link ?? live!;
+    // Only now, after every check (privileges, interface, capture): a failed start leaves an earlier capture alone.
+    pcap = o.pcap !== undefined ? PcapWriter.open(o.pcap, { nanosecond: true, onError: (e) => stop.abort(e) }) : undefined;
+    const w = pcap;
     const r = await runSweepEngine({
       link,
       clock,
@@ -232,8 +240,8 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
       onUnsolicited,
       keepUnsolicited: keep,
       onProgress: o.onProgress,
-      onCaptured: pcap ? (f) => pcap.writeCaptured(f) : undefined,
-      signal: o.signal,
+      onCaptured: w ? (f) => w.writeCaptured(f) : undefined,
+      signal,
       logger: log,
     });
     const mem = process.memoryUsage();
@@ -265,7 +273,8 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
       deadlineReached: r.deadlineReached,
       dropped: link.stats().dropped,
     };
-    return { replies: kept, unsolicited: r.unsolicited, findings, summary, plan };
+    w?.close();
+    return { replies: kept, unsolicited: r.unsolicited, findings, summary, plan, ...(w?.error ? { fileError: w.error } : {}) };
   } finally {
     if (!o.link) link?.close();
     pcap?.close();

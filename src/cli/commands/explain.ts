@@ -4,6 +4,7 @@ import { explainLive } from '../../explain/live.js';
 import { formatExplanation } from '../../explain/render.js';
 import { checkInt, checkIp, checkMac } from '../../probe/options.js';
 import { type GlobalArgs, runCommand } from '../context.js';
+import { requireValues } from '../options.js';
 import { ExitCode } from '../exit-codes.js';
 
 export interface ExplainArgs extends GlobalArgs {
@@ -22,6 +23,7 @@ export const explainCommand: CommandModule<GlobalArgs, ExplainArgs> = {
   command: 'explain',
   describe: 'explain whether and why this host answers a who-has on an interface (run it on the receiving host)',
   builder: (y) =>
+    requireValues(
     y
       .option('iface', { alias: 'i', type: 'string', demandOption: 'give the interface the request arrives on: --iface DEV', describe: 'interface that receives the request' })
       .option('tip', { alias: 't', type: 'string', array: true, demandOption: 'give the target: --tip IP', describe: 'the IP asked about (repeatable: one explanation each)' })
@@ -33,7 +35,7 @@ export const explainCommand: CommandModule<GlobalArgs, ExplainArgs> = {
       .option('verify-timeout', { type: 'number', describe: "ms to wait for the kernel's reply (default: DEV's proxy_delay + 15% + 300 ms)" })
       .option('dump-state', { type: 'boolean', default: false, describe: 'with --json: add the state snapshot the model read ("state")' })
       .example('$0 explain -i vlan0 -t 10.0.0.6 --sip 10.0.0.1', 'would vlan0 answer a who-has for 10.0.0.6, and why?')
-      .example('ip netns exec host $0 explain -i vlan0 -t 8.8.8.8 --sip 10.0.0.1 --verify-from bond0 --verify-netns net', 'predict, then ask the kernel') as unknown as Argv<ExplainArgs>,
+      .example('ip netns exec host $0 explain -i vlan0 -t 8.8.8.8 --sip 10.0.0.1 --verify-from bond0 --verify-netns net', 'predict, then ask the kernel') as unknown as Argv<ExplainArgs>),
   handler: (argv) =>
     runCommand(argv, async ({ out }) => {
       const tips = [...new Set(argv.tip.map((t) => checkIp(String(t), '--tip')))];

@@ -3,6 +3,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { describeExpectation, judge, parseExpectation } from '../../probe/expect.js';
 import { type ProbeOptions, probe } from '../../probe/probe.js';
 import { type GlobalArgs, runCommand } from '../context.js';
+import { requireValues } from '../options.js';
 import { ExitCode } from '../exit-codes.js';
 import { formatProbeRecord, formatProbeSummary } from '../format.js';
 
@@ -48,7 +49,7 @@ export function probeOptions<T>(y: Argv<T>) {
 export const probeCommand: CommandModule<GlobalArgs, ProbeArgs> = {
   command: ['probe', '$0'],
   describe: 'send ARP requests (any field you choose) and report every reply and who gave it',
-  builder: (y) => probeOptions(y) as unknown as Argv<ProbeArgs>,
+  builder: (y) => requireValues(probeOptions(y) as unknown as Argv<ProbeArgs>),
   handler: (argv) =>
     runCommand(argv, async ({ out, log, signal }) => {
       const expectation = parseExpectation(argv.expect);
@@ -74,8 +75,12 @@ export const probeCommand: CommandModule<GlobalArgs, ProbeArgs> = {
       });
       const verdict = judge(expectation, result.summary);
       const summary = { ...result.summary, expect: describeExpectation(expectation), ok: verdict.ok };
-      if (out.json) out.record(summary);
-      else for (const l of formatProbeSummary(summary, result.fields, verdict)) out.line(l);
+      out.summary(summary, () => formatProbeSummary(summary, result.fields, verdict));
+      // The summary above is printed first: a full disk loses the rest of the capture, not the results.
+      if (result.fileError) {
+        out.error(result.fileError);
+        return ExitCode.ENVIRONMENT;
+      }
       return verdict.ok ? ExitCode.OK : ExitCode.NOT_MET;
     }),
 };

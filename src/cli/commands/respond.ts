@@ -7,6 +7,7 @@ import { type Claim, startResponder } from '../../lab/responder.js';
 import { systemClock } from '../../probe/clock.js';
 import { checkInt, checkIp, checkMac } from '../../probe/options.js';
 import { type GlobalArgs, runCommand } from '../context.js';
+import { requireValues } from '../options.js';
 import { ExitCode } from '../exit-codes.js';
 
 export interface RespondArgs extends GlobalArgs {
@@ -20,19 +21,21 @@ export interface RespondArgs extends GlobalArgs {
 export function parseClaim(text: string, defaultMac: () => string, ethSrc?: string): Claim {
   const [ip, mac, ...rest] = String(text).split('=');
   if (ip === undefined || rest.length > 0) throw new UsageError('ERR_INVALID_ARGUMENT', `--claim: "${text}" is not IP or IP=MAC`);
-  return { ip: checkIp(ip, '--claim'), mac: mac ? checkMac(mac, '--claim') : defaultMac(), ...(ethSrc ? { ethSrc } : {}) };
+  if (mac !== undefined && mac.trim() === '') throw new UsageError('ERR_INVALID_ARGUMENT', `--claim: "${text}" has "=" but no MAC`, { hint: 'give IP=MAC, or just IP for the interface MAC' });
+  return { ip: checkIp(ip, '--claim'), mac: mac !== undefined ? checkMac(mac, '--claim') : defaultMac(), ...(ethSrc ? { ethSrc } : {}) };
 }
 
 export const respondCommand: CommandModule<GlobalArgs, RespondArgs> = {
   command: 'respond',
   describe: 'answer who-has for the IPs you claim, with the MACs you choose (a lab host; mirrors VLAN tags)',
   builder: (y) =>
+    requireValues(
     y
       .option('iface', { alias: 'i', type: 'string', demandOption: 'give the interface: --iface IF', describe: 'interface to answer on' })
       .option('claim', { type: 'string', array: true, demandOption: 'give at least one --claim IP[=MAC]', describe: 'IP[=MAC] to answer for (repeat an IP with other MACs to answer several times)' })
       .option('eth-src', { type: 'string', describe: 'Ethernet source for the replies when it must differ from the ARP sender MAC' })
       .option('delay', { type: 'number', describe: 'ms to delay each reply' })
-      .option('duration', { type: 'number', describe: 'seconds to run (default: until SIGINT/SIGTERM)' }) as unknown as Argv<RespondArgs>,
+      .option('duration', { type: 'number', describe: 'seconds to run (default: until SIGINT/SIGTERM)' }) as unknown as Argv<RespondArgs>),
   handler: (argv) =>
     runCommand(argv, async ({ out, log, signal }) => {
       const ethSrc = argv.ethSrc !== undefined ? checkMac(argv.ethSrc, '--eth-src') : undefined;
@@ -59,7 +62,7 @@ export const respondCommand: CommandModule<GlobalArgs, RespondArgs> = {
       responder.stop();
       link.close();
       const dropped = link.stats().dropped;
-      if (out.json) out.record({ type: 'summary', answered: responder.answered, dropped });
+      if (out.json) out.summary({ type: 'summary', answered: responder.answered, dropped }, () => []);
       else if (dropped > 0) out.line(`LOST: the kernel dropped ${dropped} frame(s) while we listened: requests may have gone unanswered`);
       return ExitCode.OK;
     }, { signalEndsNormally: true }),

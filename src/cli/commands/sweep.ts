@@ -12,6 +12,7 @@ import { targetsFromText } from '../../sweep/targets.js';
 import { vendorOf } from '../../sweep/vendor.js';
 import { parseIpv4 } from '../../wire/address.js';
 import { type GlobalArgs, runCommand } from '../context.js';
+import { requireValues } from '../options.js';
 import { ExitCode } from '../exit-codes.js';
 
 export interface SweepArgs extends GlobalArgs {
@@ -118,6 +119,7 @@ export const sweepCommand: CommandModule<GlobalArgs, SweepArgs> = {
   command: 'sweep [targets..]',
   describe: 'ask for every address in a range, keep every reply, and call out hijacking',
   builder: (y) =>
+    requireValues(
     y
       .positional('targets', { type: 'string', array: true, describe: 'CIDR (10.0.0.0/24), range (10.0.0.10-10.0.0.99 or 10.0.0.10-99) or IP' })
       .option('iface', { alias: 'i', type: 'string', demandOption: 'give the interface to sweep on: --iface IF', describe: 'interface to send on and capture from' })
@@ -144,7 +146,11 @@ export const sweepCommand: CommandModule<GlobalArgs, SweepArgs> = {
       .option('max-targets', { type: 'number', describe: 'raise the target limit (default 65536)' })
       .option('include-edges', { type: 'boolean', default: false, describe: 'also ask for network and broadcast addresses of CIDR blocks' })
       .option('pcap', { type: 'string', describe: 'write every frame sent and received to this pcap file' })
-      .option('progress', { type: 'boolean', describe: 'progress bar on stderr (default: when stderr is a TTY and not --json)' }) as unknown as Argv<SweepArgs>,
+      .option('progress', { type: 'boolean', describe: 'progress bar on stderr (default: when stderr is a TTY and not --json)' })
+      .check((a) => {
+        if (a.seed !== undefined && !a.random) throw new UsageError('ERR_INVALID_ARGUMENT', '--seed only applies to --random', { hint: 'add --random, or drop --seed' });
+        return true;
+      }) as unknown as Argv<SweepArgs>, ['targets']),
   handler: (argv) =>
     runCommand(argv, async ({ out, log, signal }) => {
       const targets = [...(argv.targets ?? []).map(String), ...(argv.file !== undefined ? readTargetsFile(argv.file) : [])];
@@ -153,10 +159,7 @@ export const sweepCommand: CommandModule<GlobalArgs, SweepArgs> = {
       const showProgress = argv.progress ?? (process.stderr.isTTY === true && !out.json);
       // JSON: replies stream out as they come, encoded without garbage (a /16 is 21 MB of them).
       const ndjson = out.json
-        ? new ReplyNdjson((chunk) => {
-            out.flush();
-            process.stdout.write(chunk);
-          })
+        ? new ReplyNdjson((chunk) => out.raw(chunk))
         : undefined;
       const bar = showProgress ? progressBar(process.stderr) : undefined;
       const result = await sweepFlushing(ndjson, {
@@ -199,10 +202,8 @@ export const sweepCommand: CommandModule<GlobalArgs, SweepArgs> = {
       bar?.done();
       const failOn = argv.failOn as Severity | 'none';
       const failing = failOn === 'none' ? [] : result.findings.filter((f) => severityRank(f.severity) >= severityRank(failOn));
-      if (out.json) {
-        for (const f of result.findings) out.record(f);
-        out.record({ ...result.summary, failOn, ok: failing.length === 0 });
-      } else {
+      if (out.json) for (const f of result.findings) out.record(f);
+      else {
         const rows = formatResponders(result.replies);
         if (rows.length > 1) for (const l of rows) out.line(l);
         else out.line('no replies');
@@ -211,7 +212,12 @@ export const sweepCommand: CommandModule<GlobalArgs, SweepArgs> = {
           out.line('FINDINGS (worst first)');
           for (const f of result.findings) out.line(formatFinding(f));
         }
-        out.line(formatSweepSummary(result.summary));
+      }
+      out.summary({ ...result.summary, failOn, ok: failing.length === 0 }, () => [formatSweepSummary(result.summary)]);
+      // The results above are printed first: a full disk loses the rest of the capture, not the sweep.
+      if (result.fileError) {
+        out.error(result.fileError);
+        return ExitCode.ENVIRONMENT;
       }
       return failing.length === 0 ? ExitCode.OK : ExitCode.NOT_MET;
     }),

@@ -4,6 +4,7 @@ import { preflightInterface } from '../../link/interfaces.js';
 import { checkInt, checkIp } from '../../probe/options.js';
 import { type TriggerResult, trigger } from '../../trigger/trigger.js';
 import { type GlobalArgs, runCommand } from '../context.js';
+import { requireValues } from '../options.js';
 import { ExitCode } from '../exit-codes.js';
 
 export interface TriggerArgs extends GlobalArgs {
@@ -31,12 +32,13 @@ export const triggerCommand: CommandModule<GlobalArgs, TriggerArgs> = {
   command: 'trigger',
   describe: "make the kernel ARP for an address (ICMP echo via raw-socket) and check the sender IP it uses (ARP bubble)",
   builder: (y) =>
+    requireValues(
     y
       .option('iface', { alias: 'i', type: 'string', demandOption: 'give the interface: --iface IF', describe: 'interface the echo (and so the ARP request) leaves by' })
       .option('dst', { type: 'string', demandOption: 'give the neighbour: --dst IP', describe: 'the address the kernel must resolve' })
       .option('src', { type: 'string', describe: 'send the echo from this local address (IP_HDRINCL), e.g. a host-scoped 169.254.1.1' })
       .option('timeout', { type: 'number', describe: 'ms to wait for the request and the reply (default 1500)' })
-      .option('flush', { type: 'boolean', default: false, describe: 'flush the neighbour entry first so that the kernel must ARP (permanent entries are left alone)' }) as unknown as Argv<TriggerArgs>,
+      .option('flush', { type: 'boolean', default: false, describe: 'flush the neighbour entry first so that the kernel must ARP (permanent entries are left alone)' }) as unknown as Argv<TriggerArgs>),
   handler: (argv) =>
     runCommand(argv, async ({ out, log }) => {
       const dst = checkIp(argv.dst, '--dst');

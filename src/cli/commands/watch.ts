@@ -1,14 +1,15 @@
 /** `arpinject watch`: decode every ARP frame on a link (or in a pcap), keep a table, raise findings. */
 import type { Argv, CommandModule } from 'yargs';
 import { SEVERITIES, type Severity, severityRank } from '../../detect/findings.js';
-import { UsageError } from '../../errors.js';
+import { type EnvironmentError, UsageError } from '../../errors.js';
 import { DEFAULT_SNAPLEN, PcapLink } from '../../link/pcap-link.js';
 import { runIpJson } from '../../link/interfaces.js';
 import { PcapFileLink, PcapWriter } from '../../link/pcap-file.js';
-import { checkInt } from '../../probe/options.js';
+import { checkInt, checkIp } from '../../probe/options.js';
 import { ArpWatcher, type WatchRecord } from '../../watch/analyzer.js';
 import { formatWatchRecord, formatWatchSummary } from '../../watch/format.js';
 import { type GlobalArgs, runCommand } from '../context.js';
+import { requireValues } from '../options.js';
 import { ExitCode } from '../exit-codes.js';
 
 export interface WatchArgs extends GlobalArgs {
@@ -43,6 +44,7 @@ export const watchCommand: CommandModule<GlobalArgs, WatchArgs> = {
   command: 'watch',
   describe: 'decode every ARP frame on a link (or in a pcap file), pair requests and replies, raise findings',
   builder: (y) =>
+    requireValues(
     y
       .option('iface', { alias: 'i', type: 'string', describe: 'interface to capture on (live; needs CAP_NET_RAW)' })
       .option('read', { alias: 'r', type: 'string', describe: 'analyse a classic pcap file instead (no privileges needed)' })
@@ -66,7 +68,7 @@ export const watchCommand: CommandModule<GlobalArgs, WatchArgs> = {
           for (const o of ['pcap', 'duration', 'metrics'] as const)
             if (a[o] !== undefined) throw new UsageError('ERR_INVALID_ARGUMENT', `--${o} applies to a live capture (--iface), not to --read`);
         return true;
-      }) as unknown as Argv<WatchArgs>,
+      }) as unknown as Argv<WatchArgs>),
   handler: (argv) =>
     runCommand(
       argv,
@@ -86,12 +88,13 @@ export const watchCommand: CommandModule<GlobalArgs, WatchArgs> = {
           ...(argv.stormWindow !== undefined ? { stormWindowMs: checkInt(argv.stormWindow, '--storm-window', 1, 86_400) * 1000 } : {}),
           ...(argv.flipWindow !== undefined ? { flipWindowMs: checkInt(argv.flipWindow, '--flip-window', 1, 86_400) * 1000 } : {}),
           ...(argv.maxIps !== undefined ? { maxTableIps: checkInt(argv.maxIps, '--max-ips', 1, 16_777_216) } : {}),
-          hostScoped: argv.hostScoped?.map(String) ?? (argv.iface !== undefined ? localHostScoped() : []),
+          hostScoped: argv.hostScoped?.map((ip) => checkIp(String(ip), '--host-scoped')) ?? (argv.iface !== undefined ? localHostScoped() : []),
         });
         metrics?.track(watcher);
         const server = metrics ? await metrics.serve(checkInt(argv.metrics, '--metrics', 0, 65535), argv.metricsHost) : undefined;
         if (server) log.info({ address: server.address() }, 'serving metrics');
         let interrupted = false;
+        let fileError: EnvironmentError | undefined;
         try {
           if (argv.read !== undefined) {
             const link = PcapFileLink.open(argv.read);
@@ -104,8 +107,12 @@ export const watchCommand: CommandModule<GlobalArgs, WatchArgs> = {
             // A passive capture cannot slow the sender down: the ring is the backlog a storm can build
             // while frames are decoded (64 MiB at snaplen 256: 199,776 slots of 336 bytes).
             const link = PcapLink.open(argv.iface!, { filter: argv.filter, logger: log, snaplen, bufferSize: ringMiB << 20, promisc: argv.promisc });
-            const pcap = argv.pcap !== undefined ? PcapWriter.open(argv.pcap, { nanosecond: true, snaplen }) : undefined;
+            let pcap: PcapWriter | undefined;
+            // A pcap that cannot be written (disk full) stops the watch: summary, then ERR_FILE.
+            let stopNow: (() => void) | undefined;
             try {
+              // Only after the capture is open: a failed start leaves an earlier capture alone.
+              pcap = argv.pcap !== undefined ? PcapWriter.open(argv.pcap, { nanosecond: true, snaplen, onError: () => stopNow?.() }) : undefined;
               link.onFrame((f) => {
                 pcap?.writeCaptured(f);
                 watcher.ingest(f);
@@ -119,6 +126,11 @@ export const watchCommand: CommandModule<GlobalArgs, WatchArgs> = {
                   resolve();
                 };
                 const t = durationS !== undefined ? setTimeout(resolve, durationS * 1000) : undefined;
+                stopNow = () => {
+                  if (t) clearTimeout(t);
+                  resolve();
+                };
+                if (pcap?.error) stopNow();
                 // Ctrl-C may have come while the capture was opening: then stop at once.
                 if (signal.aborted) stop();
                 else signal.addEventListener('abort', stop, { once: true });
@@ -130,13 +142,17 @@ export const watchCommand: CommandModule<GlobalArgs, WatchArgs> = {
               watcher.dropped = link.stats().dropped;
               pcap?.close();
             }
+            fileError = pcap?.error;
           }
         } finally {
           server?.close();
         }
         const s = watcher.summary(interrupted);
-        if (out.json) out.record(s);
-        else for (const l of formatWatchSummary(s)) out.line(l);
+        out.summary(s, () => formatWatchSummary(s));
+        if (fileError) {
+          out.error(fileError);
+          return ExitCode.ENVIRONMENT;
+        }
         const failOn = argv.failOn as Severity | undefined;
         return failOn !== undefined && worst !== undefined && severityRank(worst) >= severityRank(failOn) ? ExitCode.NOT_MET : ExitCode.OK;
       },

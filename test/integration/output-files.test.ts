@@ -1,0 +1,94 @@
+/**
+ * Output that survives, through the built CLI: a closed stdout pipe exits 0 quietly, a failing stdout
+ * or pcap is ERR_FILE (exit 3) with the summary still printed, and a failed start leaves an earlier
+ * pcap alone. Offline (watch --read) where possible; live only inside a lab namespace.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { chmodSync, closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { Lab } from '../../src/lab/lab.js';
+import { CLI, runCli } from '../helpers/cli.js';
+import { skipUnlessRoot } from '../helpers/root.js';
+
+const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
+
+/** Run the CLI with stdout a pipe that is closed before it writes anything (`| head -0`). */
+function runClosedStdout(args: string[]): Promise<{ code: number | null; signal: string | null; stderr: string }> {
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout.destroy();
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stderr })));
+}
+
+/** Run the CLI with stdout on /dev/full (every write: ENOSPC). */
+function runFullStdout(args: string[]): Promise<{ code: number | null; stderr: string }> {
+  const fd = openSync('/dev/full', 'w');
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', fd, 'pipe'] });
+  closeSync(fd);
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stderr })));
+}
+
+describe('stdout that stops working', () => {
+  for (const json of [false, true]) {
+    test(`watch --read${json ? ' --json' : ''} into a closed pipe: exit 0, nothing on stderr`, async () => {
+      const r = await runClosedStdout(['watch', '--read', fixture('storm.pcap'), ...(json ? ['--json'] : [])]);
+      assert.deepEqual([r.code, r.stderr], [0, '']);
+    });
+
+    test(`watch --read${json ? ' --json' : ''} > /dev/full: ERR_FILE, exit 3, the summary on stderr`, async () => {
+      const r = await runFullStdout(['watch', '--read', fixture('storm.pcap'), ...(json ? ['--json'] : [])]);
+      assert.equal(r.code, 3, r.stderr);
+      assert.match(r.stderr, /cannot write to standard output: ENOSPC/);
+      assert.match(r.stderr, json ? /"type":"summary","frames":40/ : /--- 40 frames/);
+      assert.doesNotMatch(r.stderr, /bug in arpinject|at .*\.js:\d+/);
+    });
+  }
+});
+
+describe('a failed start leaves an earlier pcap alone', { skip: skipUnlessRoot }, () => {
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'arpinject-old-'));
+    chmodSync(dir, 0o777);
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  // As nobody: the capture cannot open (no CAP_NET_RAW), so nothing is ever sent, on any interface.
+  for (const cmd of [['watch', '-i', 'lo'], ['probe', '-i', 'lo', '-t', '127.0.0.2', '--sip', '127.0.0.1'], ['sweep', '-i', 'lo', '127.0.0.2', '--sip', '127.0.0.1']]) {
+    test(`${cmd[0]} without privileges: exit 3, old.pcap unchanged`, async () => {
+      const f = join(dir, `${cmd[0]}-old.pcap`);
+      writeFileSync(f, 'an earlier capture');
+      chmodSync(f, 0o666);
+      const r = await runCli(undefined, [...cmd, '--pcap', f], { uid: 65534 });
+      assert.equal(r.code, 3, r.stderr);
+      assert.equal(readFileSync(f, 'utf8'), 'an earlier capture');
+    });
+  }
+});
+
+describe('--pcap that cannot be written (in a lab namespace)', { skip: skipUnlessRoot }, () => {
+  let lab: Lab | undefined;
+  let ns: string;
+  before(async () => {
+    lab = await Lab.create({ prefix: 'aio', namespaces: ['a', 'b'], veths: [{ a: { ns: 'a', name: 'eth0', addrs: ['10.77.0.1/30'] }, b: { ns: 'b', name: 'eth0', addrs: ['10.77.0.2/30'] } }] });
+    ns = lab.nsName('a');
+  });
+  after(async () => lab?.destroy());
+
+  for (const target of ['/dev/full', '/proc/version']) {
+    for (const cmd of [['watch', '-i', 'eth0', '--duration', '1'], ['probe', '-i', 'eth0', '-t', '10.77.0.2', '--timeout', '200'], ['sweep', '-i', 'eth0', '10.77.0.2', '--timeout', '200', '--retries', '0', '--wait', '0']]) {
+      test(`${cmd[0]} --pcap ${target}: ERR_FILE, exit 3 (not 4)`, async () => {
+        const r = await runCli(ns, [...cmd, '--pcap', target, '--json']);
+        assert.equal(r.code, 3, r.stderr);
+        assert.equal(r.records.find((x) => x.type === 'error')?.code, 'ERR_FILE');
+      });
+    }
+  }
+});
