@@ -23,6 +23,7 @@ export interface ProbeArgs extends GlobalArgs {
   timeout?: number;
   wait?: number;
   pcap?: string;
+  promisc: boolean;
   expect?: string;
 }
 
@@ -42,7 +43,8 @@ export function probeOptions<T>(y: Argv<T>) {
     .option('interval', { type: 'number', describe: 'ms between rounds when --count > 1 (default 1000)' })
     .option('timeout', { type: 'number', describe: 'ms to wait for a first reply to each request (default 1000: covers proxy_delay 0.8 s)' })
     .option('wait', { type: 'number', describe: 'ms to keep listening after the last request, for late and extra replies (default 0)' })
-    .option('pcap', { type: 'string', describe: 'write every frame sent and received to this pcap file' })
+    .option('pcap', { type: 'string', describe: 'write every frame sent and received to this pcap file (kernel nanosecond stamps)' })
+    .option('promisc', { type: 'boolean', default: true, describe: 'promiscuous capture (--no-promisc: replies to a spoofed --sha are then not seen)' })
     .option('expect', { type: 'string', describe: 'reply (default: every target answered) | none (nothing answered) | MAC (answered by that MAC only)' });
 }
 
@@ -69,6 +71,7 @@ export const probeCommand: CommandModule<GlobalArgs, ProbeArgs> = {
         timeoutMs: argv.timeout,
         waitMs: argv.wait,
         pcap: argv.pcap,
+        promisc: argv.promisc,
         onRecord: (r) => (out.json ? out.record(r) : out.line(formatProbeRecord(r))),
         signal,
         logger: log,

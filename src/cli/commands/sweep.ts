@@ -41,6 +41,7 @@ export interface SweepArgs extends GlobalArgs {
   maxTargets?: number;
   includeEdges: boolean;
   pcap?: string;
+  promisc: boolean;
   progress?: boolean;
 }
 
@@ -145,7 +146,8 @@ export const sweepCommand: CommandModule<GlobalArgs, SweepArgs> = {
       .option('fail-on', { type: 'string', default: 'warning', choices: [...SEVERITIES, 'none'], describe: 'exit 1 when a finding at or above this severity exists' })
       .option('max-targets', { type: 'number', describe: 'raise the target limit (default 65536)' })
       .option('include-edges', { type: 'boolean', default: false, describe: 'also ask for network and broadcast addresses of CIDR blocks' })
-      .option('pcap', { type: 'string', describe: 'write every frame sent and received to this pcap file' })
+      .option('pcap', { type: 'string', describe: 'write every frame sent and received to this pcap file (kernel nanosecond stamps)' })
+      .option('promisc', { type: 'boolean', default: true, describe: 'promiscuous capture (--no-promisc: replies to a spoofed --sha are then not seen)' })
       .option('progress', { type: 'boolean', describe: 'progress bar on stderr (default: when stderr is a TTY and not --json)' })
       .check((a) => {
         if (a.seed !== undefined && !a.random) throw new UsageError('ERR_INVALID_ARGUMENT', '--seed only applies to --random', { hint: 'add --random, or drop --seed' });
@@ -185,6 +187,7 @@ export const sweepCommand: CommandModule<GlobalArgs, SweepArgs> = {
         maxIpsPerMac: argv.maxIpsPerMac,
         ...(baseline ? { baseline } : {}),
         pcap: argv.pcap,
+        promisc: argv.promisc,
         // JSON streams every reply as it comes; only the human table needs them kept.
         ...(ndjson ? { keepReplies: false, onReply: (r: ReplyRecord) => ndjson.reply(r), onUnsolicited: (u) => ndjson.text(JSON.stringify(u)) } : {}),
         ...(bar ? { onProgress: (p: SweepProgress) => bar.update(p) } : {}),
