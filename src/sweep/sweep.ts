@@ -70,7 +70,8 @@ export interface SweepOptions {
   /**
    * Keep every reply record in the result (default true). A caller that streams them through onReply
    * can say false: findings are gathered incrementally, and a /16 then needs no per-reply memory.
-   * Unsolicited records are then only streamed through onUnsolicited and counted, not kept either.
+   * Unsolicited records (one per source, bounded: see engine.ts) are then only streamed through
+   * onUnsolicited, not kept either; every unsolicited reply is counted in the summary either way.
    */
   keepReplies?: boolean;
   onReply?: (r: ReplyRecord) => void;
@@ -107,7 +108,10 @@ export interface SweepSummary {
   answered: number;
   unanswered: number;
   canariesAnswered: number;
+  /** Replies that answered nothing we sent (every one counted; one record and one finding per source). */
   unsolicited: number;
+  /** Unsolicited replies by sender MAC, the 16 largest (the rest under "other"), as probe's summary. */
+  unsolicitedByMac: Record<string, number>;
   malformed: number;
   /** Distinct MACs that answered. */
   responders: number;
@@ -246,6 +250,7 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
     });
     const mem = process.memoryUsage();
     log.debug({ durationMs: r.durationMs, sent: r.sent, replies: r.replies, rssMb: Math.round(mem.rss / 1048576), heapUsedMb: Math.round(mem.heapUsed / 1048576), externalMb: Math.round(mem.external / 1048576) }, 'sweep done');
+    obs.countUnsolicited(r.unsolicitedCounts);
     const swept = o.baseline ? targets.slice().sort() : undefined;
     const findings = obs.findings({
       maxIpsPerMac,
@@ -263,6 +268,7 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
       unanswered: targets.length - r.answered,
       canariesAnswered: r.canariesAnswered,
       unsolicited: r.unsolicitedCount,
+      unsolicitedByMac: r.unsolicitedByMac,
       malformed: r.malformed,
       responders: obs.responders,
       findings: findings.length,
