@@ -8,7 +8,7 @@
  *    pass drains before the next, so a rogue proxy's claims are seen in full on a /24.
  */
 import { PcapLink } from '../link/pcap-link.js';
-import { defaultSenderIp, interfaceMac, assertInterfaceName } from '../link/interfaces.js';
+import { chooseSenderIp, interfaceMac, assertInterfaceName } from '../link/interfaces.js';
 import type { Link } from '../link/link.js';
 import { PcapWriter } from '../link/pcap-file.js';
 import { type Logger, silentLogger } from '../log.js';
@@ -93,6 +93,8 @@ export interface SweepPlanInfo {
   timeoutMs: number;
   waitMs: number;
   sip: string;
+  /** How sip was chosen: "given", or defaultSenderIp's rule, or SPOOFED_SIP_RULE (0.0.0.0). */
+  sipRule: string;
   sha: string;
   /** Lower bound of the run time when nobody answers: n/rate for each pass plus timeouts, plus the window. */
   estimateMs: number;
@@ -101,6 +103,9 @@ export interface SweepPlanInfo {
 export interface SweepSummary {
   type: 'summary';
   iface: string;
+  /** The sender IP the requests carried, and how it was chosen (see SweepPlanInfo.sipRule). */
+  sip: string;
+  sipRule: string;
   targets: number;
   canaries: number;
   sent: number;
@@ -173,8 +178,11 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
   const deadlineMs = o.deadlineMs !== undefined ? checkInt(o.deadlineMs, '--deadline', 1, 2 ** 31 - 1) : undefined;
   const vlan = o.vlan !== undefined ? checkInt(o.vlan, '--vlan', 0, 4094) : undefined;
   const sha = o.sha !== undefined ? checkMac(o.sha, '--sha') : interfaceMac(o.iface);
-  const sip = o.sip !== undefined ? checkIp(o.sip, '--sip') : defaultSenderIp(o.iface, formatIpv4(targets[0]!)).ip;
   const ethSrc = o.ethSrc !== undefined ? checkMac(o.ethSrc, '--eth-src') : sha;
+  const chosen = o.sip !== undefined ? undefined : chooseSenderIp(o.iface, formatIpv4(targets[0]!), { sha: o.sha !== undefined ? sha : undefined, ethSrc: o.ethSrc !== undefined ? ethSrc : undefined });
+  const sip = o.sip !== undefined ? checkIp(o.sip, '--sip') : chosen!.ip;
+  const sipRule = chosen?.rule ?? 'given';
+  if (chosen?.warning) log.warn({ sip, sipRule }, chosen.warning);
   const ethDst = o.ethDst !== undefined ? checkMac(o.ethDst, '--eth-dst') : BROADCAST_MAC;
   const vlans = vlan === undefined ? [] : [{ vid: vlan }];
   const maxIpsPerMac = o.maxIpsPerMac !== undefined ? checkInt(o.maxIpsPerMac, '--max-ips-per-mac', 1, 2 ** 24) : DEFAULT_MAX_IPS_PER_MAC;
@@ -183,7 +191,7 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
   const passMs = ratePps > 0 ? (n / ratePps) * 1000 : 0;
   let estimateMs = passMs + timeoutMs;
   for (let k = 1; k <= retries; k++) estimateMs += passMs + timeoutMs * Math.pow(backoff, k);
-  const plan: SweepPlanInfo = { targets: targets.length, canaries, ratePps, retries, timeoutMs, waitMs, sip, sha, estimateMs: Math.round(Math.max(estimateMs, passMs + waitMs)) };
+  const plan: SweepPlanInfo = { targets: targets.length, canaries, ratePps, retries, timeoutMs, waitMs, sip, sipRule, sha, estimateMs: Math.round(Math.max(estimateMs, passMs + waitMs)) };
   o.onStart?.(plan);
   log.info({ iface: o.iface, ...plan }, 'sweep');
 
@@ -260,6 +268,8 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
     const summary: SweepSummary = {
       type: 'summary',
       iface: link.name,
+      sip,
+      sipRule,
       targets: targets.length,
       canaries: canaries.length,
       sent: r.sent,
