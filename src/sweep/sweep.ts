@@ -38,8 +38,33 @@ export const SWEEP_DEFAULTS = {
   waitMs: 1000,
 } as const;
 
+/** The flood guard (refused without yesFlood): unpaced above this many targets... */
+export const FLOOD_UNPACED_MAX = 4096;
+/** ...or faster than this many pps with more than FLOOD_FRAMES_MAX frames to send. */
+export const FLOOD_PPS_MAX = 10_000;
+export const FLOOD_FRAMES_MAX = 10_000;
+
+/**
+ * Refuse a send plan that floods the segment unless the caller said yes: unpaced (rate 0) with more
+ * than `unpacedMax` requests (sweep: targets; probe: requests per round), or faster than FLOOD_PPS_MAX
+ * with more than FLOOD_FRAMES_MAX frames. The refusal says what would have been sent.
+ */
+export function assertNotFlood(p: { what: string; unpacedCount: number; frames: number; ratePps: number; yesFlood?: boolean | undefined }): void {
+  if (p.yesFlood) return;
+  const unpaced = p.ratePps === 0 && p.unpacedCount > FLOOD_UNPACED_MAX;
+  const fast = p.ratePps > FLOOD_PPS_MAX && p.frames > FLOOD_FRAMES_MAX;
+  if (!unpaced && !fast) return;
+  const how = p.ratePps === 0 ? 'unpaced (--rate 0: as fast as the link takes them, ~200,000 pps on a veth)' : `at ${Math.round(p.ratePps)} pps, about ${(p.frames / p.ratePps).toFixed(1)} s`;
+  const why = unpaced ? `--rate 0 for more than ${FLOOD_UNPACED_MAX} ${p.what}` : `more than ${FLOOD_PPS_MAX} pps for more than ${FLOOD_FRAMES_MAX} frames`;
+  throw new UsageError('ERR_FLOOD', `refusing to flood: this would send up to ${p.frames} ARP frames (${p.unpacedCount} ${p.what}) ${how}; ${why} needs --yes-flood`, {
+    hint: `lower --rate (default ${SWEEP_DEFAULTS.ratePps} pps), or add --yes-flood if the segment is yours to flood`,
+  });
+}
+
 export interface SweepOptions {
   iface: string;
+  /** Allow a plan the flood guard refuses (assertNotFlood). */
+  yesFlood?: boolean;
   /** CIDR blocks, ranges, IPs. */
   targets: string[];
   maxTargets?: number;
@@ -171,6 +196,8 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
     ratePps = o.ratePps !== undefined && ratePps > 0 ? Math.min(ratePps, bw) : bw;
   }
   const retries = o.retries !== undefined ? checkInt(o.retries, '--retries', 0, 20) : SWEEP_DEFAULTS.retries;
+  // Before anything about the interface is read: a refused flood is bad input, whatever the machine.
+  assertNotFlood({ what: 'targets', unpacedCount: targets.length, frames: (targets.length + canaries.length) * (1 + retries), ratePps, yesFlood: o.yesFlood });
   const backoff = o.backoff ?? SWEEP_DEFAULTS.backoff;
   if (!(backoff >= 1 && backoff <= 10)) throw new UsageError('ERR_INVALID_NUMBER', `--backoff: "${backoff}" must be a number from 1 to 10`);
   const timeoutMs = o.timeoutMs !== undefined ? checkInt(o.timeoutMs, '--timeout', 1, 3_600_000) : SWEEP_DEFAULTS.timeoutMs;

@@ -110,7 +110,7 @@ function spawnCli(args: string[], feed?: (stdin: NodeJS.WritableStream) => void)
 describe('the CLI', () => {
   test('sweep --file /dev/zero: exit 2 at once, with the reason (it used to grow to 16 GB)', async () => {
     const t0 = Date.now();
-    const r = await runCli(undefined, ['sweep', '-i', 'lo', '--file', '/dev/zero'], { timeoutMs: 10_000 });
+    const r = await runCli(undefined, ['sweep', '-i', 'nosuch0', '--file', '/dev/zero'], { timeoutMs: 10_000 });
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, /\/dev\/zero: line 1 is longer than 4096 bytes: not a targets file/);
     assert.ok(Date.now() - t0 < 5000);
@@ -137,7 +137,7 @@ describe('the CLI', () => {
   test('sweep --file FIFO: SIGTERM while it waits for lines ends it (143), nothing sent', { skip: spawnSync('mkfifo', ['--version']).status !== 0 }, async () => {
     const fifo = join(dir, 'targets.fifo');
     spawnSync('mkfifo', [fifo]);
-    const run = spawnCli(['sweep', '-i', 'lo', '--file', fifo]);
+    const run = spawnCli(['sweep', '-i', 'nosuch0', '--file', fifo]);
     await new Promise((r) => setTimeout(r, 800));
     run.kill('SIGTERM');
     const r = await run.done;

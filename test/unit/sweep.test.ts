@@ -8,7 +8,7 @@ import type { ReplyRecord } from '../../src/probe/records.js';
 import { parseBaseline } from '../../src/sweep/baseline.js';
 import { runSweepEngine } from '../../src/sweep/engine.js';
 import { MAX_UNSOLICITED_KEYS } from '../../src/probe/session.js';
-import { ppsForBandwidth, sweep } from '../../src/sweep/sweep.js';
+import { assertNotFlood, ppsForBandwidth, sweep } from '../../src/sweep/sweep.js';
 import { defaultCanaries, expandTargets, mulberry32, parseTarget, shuffle, targetsFromText } from '../../src/sweep/targets.js';
 import { decodeArpFrame, encodeArpFrame, formatIpv4, parseIpv4 } from '../../src/wire/index.js';
 
@@ -321,5 +321,30 @@ describe('sweep engine on a memory link with a fake clock', () => {
       assert.deepEqual([r.summary.unsolicited, streamed, r.unsolicited.length], [1, 1, keepReplies ? 1 : 0]);
       assert.deepEqual(r.findings.map((f) => [f.kind, f.mac]), [['unsolicited', '02:00:00:00:00:77']]);
     }
+  });
+});
+
+describe('flood guard (--yes-flood)', () => {
+  const run = (targets: string[], o: Partial<Parameters<typeof sweep>[0]> = {}) => {
+    const clock = new FakeClock();
+    const link = new MemoryLink(clock);
+    const p = sweep({ iface: 'mem0', link, clock, targets, sip: '10.0.0.1', sha: '02:00:00:00:00:01', canaries: false, retries: 0, waitMs: 0, timeoutMs: 10, ...o });
+    clock.advance(60_000);
+    return p;
+  };
+  test('--rate 0 above 4096 targets is refused (exit 2 ERR_FLOOD), saying frames, pps and why; nothing sent', async () => {
+    await assert.rejects(run(['10.0.0.0/19'], { ratePps: 0, retries: 2 }), (e: unknown) =>
+      e instanceof UsageError && e.code === 'ERR_FLOOD' && /would send up to 24570 ARP frames \(8190 targets\) unpaced/.test(e.message) && /--rate 0 for more than 4096 targets needs --yes-flood/.test(e.message));
+  });
+  test('a /20 (4094 targets) unpaced is fine; --yes-flood lets the /19 through', async () => {
+    assert.equal((await run(['10.0.0.0/20'], { ratePps: 0 })).summary.sent, 4094);
+    assert.equal((await run(['10.0.0.0/19'], { ratePps: 0, yesFlood: true })).summary.sent, 8190);
+  });
+  test('above 10,000 pps with more than 10,000 frames: refused with the duration; fewer frames or a lower rate: fine', async () => {
+    await assert.rejects(run(['10.0.0.0/18'], { ratePps: 20_000 }), (e: unknown) => e instanceof UsageError && e.code === 'ERR_FLOOD' && /16382 ARP frames \(16382 targets\) at 20000 pps, about 0\.8 s/.test(e.message));
+    // The plans that pass (checked on the guard itself: a fast sweep on the fake clock is a test of its own).
+    assertNotFlood({ what: 'targets', unpacedCount: 4094, frames: 8188, ratePps: 20_000 });
+    assertNotFlood({ what: 'targets', unpacedCount: 16382, frames: 16382, ratePps: 10_000 });
+    assertNotFlood({ what: 'targets', unpacedCount: 16382, frames: 16382, ratePps: 20_000, yesFlood: true });
   });
 });

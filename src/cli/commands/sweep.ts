@@ -43,6 +43,7 @@ export interface SweepArgs extends GlobalArgs {
   includeEdges: boolean;
   pcap?: string;
   progress?: boolean;
+  yesFlood: boolean;
 }
 
 const SEVERITY_LABEL: Record<Severity, string> = { critical: 'CRITICAL', warning: 'WARNING ', info: 'info    ' };
@@ -130,6 +131,7 @@ export const sweepCommand: CommandModule<GlobalArgs, SweepArgs> = {
       .option('eth-dst', { type: 'string', describe: 'Ethernet destination (default broadcast)' })
       .option('vlan', { type: 'number', describe: '802.1Q-tag the requests with this VLAN id' })
       .option('rate', { type: 'number', describe: `requests per second (default ${SWEEP_DEFAULTS.ratePps}; 0 = as fast as possible)` })
+      .option('yes-flood', { type: 'boolean', default: false, describe: 'allow --rate 0 above 4096 targets, or above 10,000 pps for more than 10,000 frames' })
       .option('bandwidth', { type: 'number', describe: 'bits per second on the wire (64 bytes per request, as arp-scan); the slower of --rate and --bandwidth wins' })
       .option('retries', { type: 'number', describe: `extra attempts for unanswered targets (default ${SWEEP_DEFAULTS.retries})` })
       .option('backoff', { type: 'number', describe: `timeout multiplier per attempt (default ${SWEEP_DEFAULTS.backoff})` })
@@ -179,6 +181,7 @@ export const sweepCommand: CommandModule<GlobalArgs, SweepArgs> = {
         ethDst: argv.ethDst,
         vlan: argv.vlan,
         ratePps: argv.rate,
+        yesFlood: argv.yesFlood,
         bandwidth: argv.bandwidth,
         retries: argv.retries,
         backoff: argv.backoff,
