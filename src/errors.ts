@@ -14,6 +14,12 @@ export type ErrorCode =
   | 'ERR_INVALID_NUMBER'
   | 'ERR_INVALID_ARGUMENT'
   | 'ERR_NO_SOURCE_IP'
+  /** An input file or stream over its limit (bytes, line length, targets). */
+  | 'ERR_INPUT_TOO_LARGE'
+  /** --read input that is not a classic pcap of Ethernet frames (or a damaged one). */
+  | 'ERR_NOT_PCAP'
+  /** Would send more, or faster, than the flood guard allows without --yes-flood. */
+  | 'ERR_FLOOD'
   // environment
   | 'ERR_PERMISSION'
   | 'ERR_NO_INTERFACE'

@@ -21,7 +21,7 @@ export type { Link, Captured, LinkStats } from './link/link.js';
 export { PcapLink, ARP_FILTER, DEFAULT_SNAPLEN, DEFAULT_RING_BYTES, ringFrames, pcapVersion } from './link/pcap-link.js';
 export type { PcapLinkOptions, PcapLinkStats } from './link/pcap-link.js';
 export { MemoryLink } from './link/memory-link.js';
-export { PcapWriter, PcapFileLink, readPcapFile, parsePcap } from './link/pcap-file.js';
+export { PcapWriter, PcapFileLink, PcapStreamLink, PcapParser, readPcapFile, parsePcap } from './link/pcap-file.js';
 export { interfaceMac, interfaceIpv4, defaultSenderIp, hasRawPrivilege, preflightInterface } from './link/interfaces.js';
 
 // Sweeps and findings.
@@ -29,7 +29,7 @@ export { sweep, SWEEP_DEFAULTS, ppsForBandwidth } from './sweep/sweep.js';
 export type { SweepOptions, SweepResult, SweepSummary, SweepPlanInfo } from './sweep/sweep.js';
 export { runSweepEngine } from './sweep/engine.js';
 export type { EngineOptions, EngineResult, SweepProgress } from './sweep/engine.js';
-export { expandTargets, parseTarget, targetsFromText, defaultCanaries } from './sweep/targets.js';
+export { expandTargets, parseTarget, targetsFromText, targetsFromChunks, defaultCanaries } from './sweep/targets.js';
 export { parseBaseline, readBaseline } from './sweep/baseline.js';
 export { detect, Observations, SEVERITIES, severityRank, DEFAULT_MAX_IPS_PER_MAC } from './detect/findings.js';
 export type { Finding, FindingKind, Severity, DetectInput } from './detect/findings.js';

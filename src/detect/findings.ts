@@ -144,6 +144,13 @@ export class Observations {
     }
   }
 
+  /** Unsolicited replies per MAC, counted by the caller (sweep's engine): every frame, not only the recorded ones. */
+  private unsolicitedReplies: Map<string, number> | undefined;
+
+  countUnsolicited(byMac: Map<string, number>): void {
+    this.unsolicitedReplies = byMac;
+  }
+
   addUnsolicited(u: UnsolicitedRecord): void {
     let ips = this.unsolicitedByMac.get(u.mac);
     if (!ips) this.unsolicitedByMac.set(u.mac, (ips = new Set()));
@@ -283,8 +290,14 @@ export class Observations {
       }
     }
 
-    for (const [mac, ips] of unsolicitedByMac)
-      findings.push({ type: 'finding', kind: 'unsolicited', severity: 'info', mac, ips: [...ips].slice(0, LIST_LIMIT), message: `${mac} sent replies nobody asked for, claiming ${sample([...ips])}`, evidence: { count: ips.size } });
+    for (const [mac, ips] of unsolicitedByMac) {
+      const replies = this.unsolicitedReplies?.get(mac);
+      findings.push({
+        type: 'finding', kind: 'unsolicited', severity: 'info', mac, ips: [...ips].slice(0, LIST_LIMIT),
+        message: `${mac} sent ${replies !== undefined ? `${replies} ` : ''}replies nobody asked for, claiming ${sample([...ips])}`,
+        evidence: { count: ips.size, ...(replies !== undefined ? { replies } : {}) },
+      });
+    }
 
     // Worst first, then by kind order above, then by MAC (stable: IP order within a kind and MAC).
     const kindOrder: FindingKind[] = ['canary-answered', 'many-ips', 'ip-conflict', 'unexpected-mac', 'eth-src-mismatch', 'missing-host', 'new-host', 'unsolicited'];

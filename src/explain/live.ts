@@ -13,7 +13,7 @@ export interface ExplainLiveOptions {
   /** Interface the request arrives on (in this network namespace). */
   iface: string;
   tips: string[];
-  /** Sender IP of the request; default: a free address of the device's subnet (defaultExplainSender). */
+  /** Sender IP of the request; default: 0.0.0.0 with verifyFrom, else a free address of the device's subnet (explainSender). */
   sip?: string;
   ethDst?: string;
   /** Inject from this interface (the other end of the link) and compare. */
@@ -46,9 +46,23 @@ export function defaultExplainSender(base: Pick<BaseState, 'addrs' | 'dev'>): st
   throw new UsageError('ERR_NO_SOURCE_IP', `no free sender address in ${base.dev}'s subnet`, { hint: '--sip IP' });
 }
 
+/** Why the verification asks as 0.0.0.0 (the CLI prints it as a note). */
+export const VERIFY_SENDER_NOTE =
+  'sender 0.0.0.0 (RFC 5227 probe): --verify-from injects the who-has for real, and any other sender would rewrite that address in the neighbours\' caches (usually the router\'s); a DAD probe is answered only for the host\'s own addresses, never proxied: give --sip IP to ask as a particular host';
+
+/**
+ * The sender of the request: the caller's; with --verify-from (a request really sent) 0.0.0.0, which
+ * poisons no cache; for a prediction alone, a free address of the device's subnet (defaultExplainSender).
+ */
+export function explainSender(opts: Pick<ExplainLiveOptions, 'sip' | 'verifyFrom'>, base: Pick<BaseState, 'addrs' | 'dev'>): { sip: string; note?: string } {
+  if (opts.sip !== undefined) return { sip: opts.sip };
+  if (opts.verifyFrom !== undefined) return { sip: '0.0.0.0', note: VERIFY_SENDER_NOTE };
+  return { sip: defaultExplainSender(base) };
+}
+
 export async function explainLive(opts: ExplainLiveOptions): Promise<ExplainResult[]> {
   const base = readBaseState(opts.iface);
-  const sip = opts.sip ?? defaultExplainSender(base);
+  const { sip } = explainSender(opts, base);
   const results: ExplainResult[] = opts.tips.map((tip) => {
     const req = { tip, sip, ...(opts.ethDst ? { ethDst: opts.ethDst } : {}) };
     const state = readRequestState(base, req);

@@ -71,30 +71,80 @@ export function interfaceIpv4(name: string): InterfaceAddress[] {
   return out;
 }
 
+/** The sender IP chosen when the caller gives none, and why. */
+export interface SenderIpChoice {
+  ip: Ipv4;
+  rule: string;
+  /** Set when the address belongs to another interface (the kernel's route source): say so. */
+  borrowedFrom?: string;
+}
+
+/** The interface that holds `ip` in this namespace, if any. */
+function ownerOf(ip: Ipv4): string | undefined {
+  try {
+    const rows = runIpJson<Array<{ ifname?: string; addr_info?: Array<{ local?: string }> }>>(['-4', 'addr', 'show']);
+    return rows.find((r) => (r.addr_info ?? []).some((a) => a.local === ip))?.ifname;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * The sender IP a probe uses when the caller gives none:
  * 1. a primary address of the interface whose prefix contains the target, else its first primary address
  *    that is not host-scoped (what the kernel's inet_select_addr prefers for the same device);
  * 2. else the source address the kernel would pick for a route to the target out of this interface
- *    (`ip route get TIP oif IFACE`, its prefsrc);
+ *    (`ip route get TIP oif IFACE`, its prefsrc): an address BORROWED from another interface, which
+ *    the rule names (`borrowedFrom`), so the caller can say so;
  * 3. else an error asking for --sip.
  */
-export function defaultSenderIp(iface: string, tip: Ipv4): { ip: Ipv4; rule: string } {
+export function defaultSenderIp(iface: string, tip: Ipv4): SenderIpChoice {
   const t = parseIpv4(tip);
   const addrs = interfaceIpv4(iface).filter((a) => !a.secondary && a.scope !== 'host');
   const onLink = addrs.find((a) => t !== undefined && inPrefix(t, parseIpv4(a.address)!, a.prefixLen));
   if (onLink) return { ip: onLink.address, rule: `address of ${iface} on the target's subnet` };
   if (addrs[0]) return { ip: addrs[0].address, rule: `first address of ${iface}` };
+  let src: string | undefined;
   try {
     const r = runIpJson<Array<{ prefsrc?: string }>>(['-4', 'route', 'get', tip, 'oif', iface]);
-    const src = r[0]?.prefsrc;
-    if (src && parseIpv4(src) !== undefined && src !== '0.0.0.0') return { ip: formatIpv4(parseIpv4(src)!), rule: `kernel's source address for a route to ${tip} via ${iface}` };
+    src = r[0]?.prefsrc;
   } catch {
     // no route out of this interface: fall through to the error
+  }
+  if (src && parseIpv4(src) !== undefined && src !== '0.0.0.0') {
+    const ip = formatIpv4(parseIpv4(src)!);
+    const from = ownerOf(ip) ?? 'another interface';
+    return { ip, rule: `borrowed from ${from}: ${iface} has no IPv4 address (the kernel's source for a route to ${tip} via ${iface})`, borrowedFrom: from };
   }
   throw new UsageError('ERR_NO_SOURCE_IP', `interface ${iface} has no IPv4 address and the kernel has no source address for ${tip} via ${iface}`, {
     hint: 'pass --sip IP (the sender IP to claim), or --sip 0.0.0.0 for an RFC 5227 probe that poisons no cache',
   });
+}
+
+/** sipRule when a spoofed sender MAC comes without --sip. */
+export const SPOOFED_SIP_RULE = 'spoofed sender MAC without --sip: 0.0.0.0, an RFC 5227 probe (no neighbour learns this host\'s IP at a fake MAC)';
+
+/**
+ * The sender IP of a crafted request when the caller gave no --sip. A sender MAC that is not this
+ * interface's (--sha or --eth-src spoofed) gets 0.0.0.0: with this host's IP every host that answers
+ * would learn it at the fake MAC (cache poisoning). Else defaultSenderIp, whose choice may be borrowed.
+ * `warning`: one line for the log when the choice is not the obvious one.
+ */
+export function chooseSenderIp(iface: string, tip: Ipv4, spoofed: { sha?: Mac | undefined; ethSrc?: Mac | undefined }): SenderIpChoice & { warning?: string } {
+  const given = [spoofed.sha, spoofed.ethSrc].filter((m): m is Mac => m !== undefined);
+  if (given.length > 0) {
+    let own: Mac | undefined;
+    try {
+      own = interfaceMac(iface);
+    } catch {
+      own = undefined; // cannot tell: treat as spoofed (the safe side)
+    }
+    const fake = given.find((m) => m !== own);
+    if (fake !== undefined)
+      return { ip: '0.0.0.0', rule: SPOOFED_SIP_RULE, warning: `sender IP 0.0.0.0: ${fake} is not ${iface}'s MAC and no --sip was given; an RFC 5227 probe poisons no cache (give --sip to claim an address)` };
+  }
+  const d = defaultSenderIp(iface, tip);
+  return d.borrowedFrom !== undefined ? { ...d, warning: `sender IP ${d.ip} borrowed from ${d.borrowedFrom}: ${iface} has no IPv4 address (give --sip IP, or --sip 0.0.0.0)` } : d;
 }
 
 /**

@@ -5,9 +5,12 @@
  *   the last frame handed to it; a full disk cuts the file back to its last whole record.
  * - parsePcap/readPcapFile: both byte orders, µs and ns magic; never throws on garbage.
  * - PcapFileLink: replays a capture into the same handlers a live link feeds (offline analysis).
+ * - PcapStreamLink: the same, record by record from a file, a FIFO or stdin (`tcpdump -w - | ...`):
+ *   memory is one chunk and one partial record, whatever the size of the capture.
  */
 import { closeSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { EnvironmentError, UsageError } from '../errors.js';
+import { inputName, readInput } from '../read-input.js';
 import { type Captured, FrameFanout, type Link, type LinkStats } from './link.js';
 
 export const LINKTYPE_ETHERNET = 1;
@@ -193,39 +196,93 @@ export interface PcapReadResult {
   truncatedTail: boolean;
 }
 
+/** Largest record a reader accepts (libpcap's MAXIMUM_SNAPLEN): a bigger one means a damaged file. */
+export const MAX_PCAP_RECORD = 262_144;
+
+export interface PcapHeader {
+  linkType: number;
+  nanosecond: boolean;
+}
+
+/**
+ * Incremental classic pcap parser: feed it chunks as they come (a file, a pipe from `tcpdump -w -`),
+ * take the whole records out. It holds at most one partial record between chunks, never the file.
+ * Garbage is an `error`, never a throw.
+ */
+export class PcapParser {
+  header: PcapHeader | undefined;
+  error: string | undefined;
+  private little = true;
+  private pending: Uint8Array = new Uint8Array(0);
+  /** Stream offset of the first byte not yet consumed (for messages). */
+  offset = 0;
+
+  /** Parse what `chunk` completes; returns the whole records in it (empty after an error). */
+  push(chunk: Uint8Array): PcapRecord[] {
+    if (this.error !== undefined) return [];
+    let bytes = chunk;
+    if (this.pending.length > 0) {
+      bytes = new Uint8Array(this.pending.length + chunk.length);
+      bytes.set(this.pending, 0);
+      bytes.set(chunk, this.pending.length);
+    }
+    const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    let off = 0;
+    const out: PcapRecord[] = [];
+    if (this.header === undefined) {
+      if (bytes.length < GLOBAL_LEN) {
+        this.pending = new Uint8Array(bytes);
+        return out;
+      }
+      const le = dv.getUint32(0, true);
+      const be = dv.getUint32(0, false);
+      let ns: boolean;
+      if (le === MAGIC_US || le === MAGIC_NS) [this.little, ns] = [true, le === MAGIC_NS];
+      else if (be === MAGIC_US || be === MAGIC_NS) [this.little, ns] = [false, be === MAGIC_NS];
+      else {
+        this.error = le === MAGIC_PCAPNG ? 'pcapng is not supported; convert it: tcpdump -r IN.pcapng -w OUT.pcap' : `not a pcap file (magic 0x${le.toString(16)})`;
+        this.pending = new Uint8Array(0);
+        return out;
+      }
+      this.header = { linkType: dv.getUint32(20, this.little) & 0x0fffffff, nanosecond: ns };
+      off = GLOBAL_LEN;
+    }
+    const ns = this.header.nanosecond;
+    const little = this.little;
+    while (bytes.length - off >= RECORD_LEN) {
+      const incl = dv.getUint32(off + 8, little);
+      if (incl > MAX_PCAP_RECORD) {
+        this.error = `damaged pcap: record at byte ${this.offset + off} claims ${incl} bytes (more than ${MAX_PCAP_RECORD})`;
+        this.pending = new Uint8Array(0);
+        return out;
+      }
+      if (off + RECORD_LEN + incl > bytes.length) break;
+      const sec = dv.getUint32(off, little);
+      const frac = dv.getUint32(off + 4, little);
+      const orig = dv.getUint32(off + 12, little);
+      out.push({ bytes: new Uint8Array(bytes.subarray(off + RECORD_LEN, off + RECORD_LEN + incl)), time: sec * 1000 + (ns ? frac / 1e6 : frac / 1e3), origLen: orig, sec, nsec: ns ? frac : frac * 1000 });
+      off += RECORD_LEN + incl;
+    }
+    this.offset += off;
+    // A copy (a Buffer's slice() is a view: the stream may reuse it).
+    this.pending = off === bytes.length ? new Uint8Array(0) : new Uint8Array(bytes.subarray(off));
+    return out;
+  }
+
+  /** The input ended: was anything short (no header: an error; a cut record: truncated tail)? */
+  end(): { truncatedTail: boolean } {
+    if (this.error === undefined && this.header === undefined) this.error = `too short for a pcap header (${this.pending.length} bytes)`;
+    return { truncatedTail: this.header !== undefined && this.pending.length > 0 };
+  }
+}
+
 /** Pure parse of a whole classic pcap file. Garbage gives {error}, never a throw. */
 export function parsePcap(bytes: Uint8Array): PcapReadResult | { error: string } {
-  if (bytes.length < GLOBAL_LEN) return { error: `too short for a pcap header (${bytes.length} bytes)` };
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const le = dv.getUint32(0, true);
-  const be = dv.getUint32(0, false);
-  let little: boolean;
-  let ns: boolean;
-  if (le === MAGIC_US || le === MAGIC_NS) [little, ns] = [true, le === MAGIC_NS];
-  else if (be === MAGIC_US || be === MAGIC_NS) [little, ns] = [false, be === MAGIC_NS];
-  else if (le === MAGIC_PCAPNG) return { error: 'pcapng is not supported; convert it: tcpdump -r IN.pcapng -w OUT.pcap' };
-  else return { error: `not a pcap file (magic 0x${le.toString(16)})` };
-  const linkType = dv.getUint32(20, little) & 0x0fffffff;
-  const records: PcapRecord[] = [];
-  let off = GLOBAL_LEN;
-  let truncatedTail = false;
-  while (off < bytes.length) {
-    if (bytes.length - off < RECORD_LEN) {
-      truncatedTail = true;
-      break;
-    }
-    const sec = dv.getUint32(off, little);
-    const frac = dv.getUint32(off + 4, little);
-    const incl = dv.getUint32(off + 8, little);
-    const orig = dv.getUint32(off + 12, little);
-    if (off + RECORD_LEN + incl > bytes.length) {
-      truncatedTail = true;
-      break;
-    }
-    records.push({ bytes: new Uint8Array(bytes.subarray(off + RECORD_LEN, off + RECORD_LEN + incl)), time: sec * 1000 + (ns ? frac / 1e6 : frac / 1e3), origLen: orig, sec, nsec: ns ? frac : frac * 1000 });
-    off += RECORD_LEN + incl;
-  }
-  return { linkType, nanosecond: ns, records, truncatedTail };
+  const p = new PcapParser();
+  const records = p.push(bytes);
+  const { truncatedTail } = p.end();
+  if (p.error !== undefined) return { error: p.error };
+  return { linkType: p.header!.linkType, nanosecond: p.header!.nanosecond, records, truncatedTail };
 }
 
 export function readPcapFile(path: string): PcapReadResult {
@@ -236,7 +293,7 @@ export function readPcapFile(path: string): PcapReadResult {
     throw new EnvironmentError('ERR_FILE', `cannot read ${path}: ${(cause as Error).message}`, { cause });
   }
   const r = parsePcap(bytes);
-  if ('error' in r) throw new UsageError('ERR_INVALID_ARGUMENT', `${path}: ${r.error}`);
+  if ('error' in r) throw new UsageError('ERR_NOT_PCAP', `${path}: ${r.error}`);
   return r;
 }
 
@@ -254,7 +311,7 @@ export class PcapFileLink implements Link {
 
   static open(path: string): PcapFileLink {
     const data = readPcapFile(path);
-    if (data.linkType !== LINKTYPE_ETHERNET) throw new UsageError('ERR_INVALID_ARGUMENT', `${path}: link type ${data.linkType} is not Ethernet (1)`);
+    if (data.linkType !== LINKTYPE_ETHERNET) throw new UsageError('ERR_NOT_PCAP', `${path}: link type ${data.linkType} is not Ethernet (1)`);
     return new PcapFileLink(path, data);
   }
 
@@ -266,11 +323,77 @@ export class PcapFileLink implements Link {
   replay(): number {
     for (const r of this.data.records) {
       this.received++;
-      const len = r.bytes.length;
-      // A record cut by the capture's snaplen is truncated capture, not a hostile frame.
-      this.fanout.emit({ bytes: r.bytes, time: r.time, tsSec: r.sec, tsNsec: r.nsec, capturedLength: len, originalLength: Math.max(len, r.origLen), truncated: r.origLen > len } satisfies Captured);
+      this.fanout.emit(toCaptured(r));
     }
     return this.data.records.length;
+  }
+
+  send(): number {
+    throw new UsageError('ERR_INVALID_ARGUMENT', 'cannot send on a pcap file link');
+  }
+
+  onFrame(handler: (f: Captured) => void): () => void {
+    return this.fanout.add(handler);
+  }
+
+  stats(): LinkStats {
+    return { received: this.received, sent: 0, sendErrors: 0, echoes: 0, dropped: 0 };
+  }
+
+  close(): void {}
+}
+
+const toCaptured = (r: PcapRecord): Captured => {
+  const len = r.bytes.length;
+  // A record cut by the capture's snaplen is truncated capture, not a hostile frame.
+  return { bytes: r.bytes, time: r.time, tsSec: r.sec, tsNsec: r.nsec, capturedLength: len, originalLength: Math.max(len, r.origLen), truncated: r.origLen > len };
+};
+
+export interface PcapStreamResult {
+  frames: number;
+  /** The input ended inside a record (a capture still being written, or damaged). */
+  truncatedTail: boolean;
+  /** The signal fired before the end of the input. */
+  interrupted: boolean;
+}
+
+const notPcapHint = 'give a classic pcap of Ethernet frames (tcpdump -w FILE, or tcpdump -w - | arpinject watch --read -)';
+
+/**
+ * Streams a capture (a file, a FIFO, or `-` for stdin) into onFrame handlers, record by record, as
+ * it is read: the live twin of PcapFileLink for input of any size. Not a pcap, pcapng, another link
+ * type or a record over MAX_PCAP_RECORD: ERR_NOT_PCAP (exit 2); unreadable: ERR_FILE (exit 3).
+ */
+export class PcapStreamLink implements Link {
+  readonly name: string;
+  private readonly fanout = new FrameFanout();
+  private received = 0;
+
+  constructor(readonly path: string) {
+    this.name = inputName(path);
+  }
+
+  async replay(signal?: AbortSignal): Promise<PcapStreamResult> {
+    const input = await readInput(this.path, signal);
+    const parser = new PcapParser();
+    const fail = (why: string) => new UsageError('ERR_NOT_PCAP', `${this.name}: ${why}`, { hint: notPcapHint });
+    let checked = false;
+    for await (const chunk of input.chunks) {
+      const records = parser.push(chunk);
+      if (parser.error !== undefined) throw fail(parser.error);
+      if (!checked && parser.header) {
+        checked = true;
+        if (parser.header.linkType !== LINKTYPE_ETHERNET) throw fail(`link type ${parser.header.linkType} is not Ethernet (1)`);
+      }
+      for (const r of records) {
+        this.received++;
+        this.fanout.emit(toCaptured(r));
+      }
+    }
+    if (input.aborted) return { frames: this.received, truncatedTail: false, interrupted: true };
+    const { truncatedTail } = parser.end();
+    if (parser.error !== undefined) throw fail(parser.error);
+    return { frames: this.received, truncatedTail, interrupted: false };
   }
 
   send(): number {

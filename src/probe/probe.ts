@@ -3,7 +3,7 @@
  * send them on an interface through libpcap, capture and correlate every reply.
  */
 import { PcapLink } from '../link/pcap-link.js';
-import { assertInterfaceName, defaultSenderIp, interfaceMac } from '../link/interfaces.js';
+import { assertInterfaceName, chooseSenderIp, interfaceMac } from '../link/interfaces.js';
 import type { Link } from '../link/link.js';
 import { PcapWriter } from '../link/pcap-file.js';
 import { type Logger, silentLogger } from '../log.js';
@@ -21,7 +21,7 @@ export interface ProbeOptions {
   iface: string;
   /** Target IPs (ARP tpa). */
   targets: string[];
-  /** Sender IP (spa). Default: see defaultSenderIp (interface address, else the kernel's route source). */
+  /** Sender IP (spa). Default: 0.0.0.0 when sha/ethSrc is spoofed, else see defaultSenderIp (interface address, else the kernel's route source, borrowed). */
   sip?: string;
   /** Sender MAC (sha). Default: the interface's MAC. */
   sha?: string;
@@ -63,6 +63,8 @@ export interface ProbeResult extends SessionResult {
 export interface ResolvedProbe {
   requests: PlannedRequest[];
   fields: ProbeResult['fields'];
+  /** Why the sender IP is not the obvious one (spoofed MAC: 0.0.0.0; an address borrowed from another interface). */
+  sipWarning?: string;
 }
 
 /** Validate options and build the frames, without touching the network. */
@@ -71,16 +73,18 @@ export function planProbe(o: ProbeOptions): ResolvedProbe {
   if (o.targets.length === 0) throw new UsageError('ERR_INVALID_ARGUMENT', 'no target: give at least one --tip');
   const targets = [...new Set(o.targets.map((t) => checkIp(t, '--tip')))];
   const sha = o.sha !== undefined ? checkMac(o.sha, '--sha') : interfaceMac(o.iface);
+  const ethSrc = o.ethSrc !== undefined ? checkMac(o.ethSrc, '--eth-src') : sha;
   let sip: string;
   let sipRule = 'given';
+  let sipWarning: string | undefined;
   if (o.sip !== undefined) sip = checkIp(o.sip, '--sip');
   else {
-    const d = defaultSenderIp(o.iface, targets[0]!);
+    const d = chooseSenderIp(o.iface, targets[0]!, { sha: o.sha !== undefined ? sha : undefined, ethSrc: o.ethSrc !== undefined ? ethSrc : undefined });
     sip = d.ip;
     sipRule = d.rule;
+    sipWarning = d.warning;
   }
   const tha = o.tha !== undefined ? checkMac(o.tha, '--tha') : ZERO_MAC;
-  const ethSrc = o.ethSrc !== undefined ? checkMac(o.ethSrc, '--eth-src') : sha;
   const ethDst = o.ethDst !== undefined ? checkMac(o.ethDst, '--eth-dst') : BROADCAST_MAC;
   const op = o.op !== undefined ? checkOp(o.op) : ArpOp.Request;
   const vlan = o.vlan !== undefined ? checkInt(o.vlan, '--vlan', 0, 4094) : undefined;
@@ -90,7 +94,7 @@ export function planProbe(o: ProbeOptions): ResolvedProbe {
     tip,
     frame: encodeArpFrame({ op, senderMac: sha, senderIp: sip, targetMac: tha, targetIp: tip, ethSrc, ethDst, vlans }),
   }));
-  return { requests, fields: { sip, sha, tha, ethSrc, ethDst, op, vlan: vlan ?? null, sipRule } };
+  return { requests, fields: { sip, sha, tha, ethSrc, ethDst, op, vlan: vlan ?? null, sipRule }, ...(sipWarning !== undefined ? { sipWarning } : {}) };
 }
 
 export async function probe(o: ProbeOptions): Promise<ProbeResult> {
@@ -100,6 +104,7 @@ export async function probe(o: ProbeOptions): Promise<ProbeResult> {
   const timeoutMs = o.timeoutMs !== undefined ? checkInt(o.timeoutMs, '--timeout', 1, 3_600_000) : DEFAULT_TIMEOUT_MS;
   const waitMs = o.waitMs !== undefined ? checkInt(o.waitMs, '--wait', 0, 86_400_000) : 0;
   const plan = planProbe(o);
+  if (plan.sipWarning) log.warn({ sip: plan.fields.sip, sipRule: plan.fields.sipRule }, plan.sipWarning);
   log.info({ iface: o.iface, ...plan.fields, targets: plan.requests.length }, 'probe');
   const clock = o.clock ?? systemClock;
   let link: Link | undefined;

@@ -9,6 +9,7 @@ import type { Captured, Link } from '../link/link.js';
 import { type Logger, silentLogger } from '../log.js';
 import type { Clock, TimerHandle } from '../probe/clock.js';
 import { type ReplyRecord, type UnsolicitedRecord, replyRecord, unsolicitedRecord } from '../probe/records.js';
+import { MAX_UNSOLICITED_KEYS, topCounts } from '../probe/session.js';
 import { U32Map } from '../detect/u32map.js';
 import { formatIpv4, readU32 } from '../wire/address.js';
 import { ARP } from '../wire/arp.js';
@@ -50,8 +51,14 @@ export interface EngineOptions {
   maxAhead?: number;
   /** Every reply paired with a target, with that target as a number (no parsing needed downstream). */
   onReply?: (r: ReplyRecord, ip: number) => void;
+  /**
+   * A reply that answers nothing we sent, the first time its source is seen (a MAC; a MAC + IP when
+   * it claims one of our targets), as probe does: a storm gives one record per MAC, not per frame.
+   * Every such reply is counted (unsolicitedCount, unsolicitedByMac); at most MAX_UNSOLICITED_KEYS
+   * sources get a record.
+   */
   onUnsolicited?: (r: UnsolicitedRecord) => void;
-  /** Keep unsolicited records in the result (default true); a caller streaming them can say false. */
+  /** Keep those first-per-source records in the result (default true); a caller streaming them can say false. */
   keepUnsolicited?: boolean;
   /** Every frame the link captured, our own requests (as the wire carried them) included: for --pcap. */
   onCaptured?: (f: Captured) => void;
@@ -63,9 +70,15 @@ export interface EngineOptions {
 export interface EngineResult {
   /** Count of reply records (they went to onReply). */
   replies: number;
-  /** The unsolicited records, unless keepUnsolicited was false. */
+  /** The unsolicited records (one per source, bounded), unless keepUnsolicited was false. */
   unsolicited: UnsolicitedRecord[];
+  /** Every unsolicited reply. */
   unsolicitedCount: number;
+  /** Unsolicited replies by sender MAC, the 16 largest (the rest under "other"), as probe's summary. */
+  unsolicitedByMac: Record<string, number>;
+  /** Unsolicited replies of each MAC tracked (at most MAX_UNSOLICITED_KEYS MACs; the rest in unsolicitedOther). */
+  unsolicitedCounts: Map<string, number>;
+  unsolicitedOther: number;
   sent: number;
   /** Targets (not canaries) answered at least once. */
   answered: number;
@@ -117,6 +130,10 @@ export function runSweepEngine(o: EngineOptions): Promise<EngineResult> {
   let replies = 0;
   const unsolicited: UnsolicitedRecord[] = [];
   let unsolicitedCount = 0;
+  /** Unsolicited replies by source, bounded like probe's: counted always, one record per source. */
+  const strayByMac = new Map<string, number>();
+  const strayKeys = new Set<string>();
+  let strayOther = 0;
   const keepUnsolicited = o.keepUnsolicited !== false;
   let next = 0;
   let sent = 0;
@@ -158,6 +175,9 @@ export function runSweepEngine(o: EngineOptions): Promise<EngineResult> {
         replies,
         unsolicited,
         unsolicitedCount,
+        unsolicitedByMac: topCounts(strayByMac, 16, strayOther),
+        unsolicitedCounts: strayByMac,
+        unsolicitedOther: strayOther,
         sent,
         answered: answeredTargets,
         canariesAnswered: answeredCanaries,
@@ -192,8 +212,15 @@ export function runSweepEngine(o: EngineOptions): Promise<EngineResult> {
       const ip = readU32(f.bytes, fr.eth.payloadOffset + ARP.spa(6, 4));
       const i = frameVlan(fr.eth) === o.vlan ? index.get(ip) : -1;
       if (i < 0 || attempts[i] === 0) {
-        const u = unsolicitedRecord(link.name, fr, f.time);
         unsolicitedCount++;
+        const mac = fr.arp.senderMac;
+        if (strayByMac.size < MAX_UNSOLICITED_KEYS || strayByMac.has(mac)) strayByMac.set(mac, (strayByMac.get(mac) ?? 0) + 1);
+        else strayOther++;
+        // One record per source: the MAC, or the MAC and the IP when it claims one of our targets.
+        const key = index.has(ip) ? `${mac}|${formatIpv4(ip)}|${frameVlan(fr.eth) ?? ''}` : mac;
+        if (strayKeys.has(key) || strayKeys.size >= MAX_UNSOLICITED_KEYS) return;
+        strayKeys.add(key);
+        const u = unsolicitedRecord(link.name, fr, f.time);
         if (keepUnsolicited) unsolicited.push(u);
         o.onUnsolicited?.(u);
         return;

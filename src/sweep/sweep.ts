@@ -8,7 +8,7 @@
  *    pass drains before the next, so a rogue proxy's claims are seen in full on a /24.
  */
 import { PcapLink } from '../link/pcap-link.js';
-import { defaultSenderIp, interfaceMac, assertInterfaceName } from '../link/interfaces.js';
+import { chooseSenderIp, interfaceMac, assertInterfaceName } from '../link/interfaces.js';
 import type { Link } from '../link/link.js';
 import { PcapWriter } from '../link/pcap-file.js';
 import { type Logger, silentLogger } from '../log.js';
@@ -38,8 +38,33 @@ export const SWEEP_DEFAULTS = {
   waitMs: 1000,
 } as const;
 
+/** The flood guard (refused without yesFlood): unpaced above this many targets... */
+export const FLOOD_UNPACED_MAX = 4096;
+/** ...or faster than this many pps with more than FLOOD_FRAMES_MAX frames to send. */
+export const FLOOD_PPS_MAX = 10_000;
+export const FLOOD_FRAMES_MAX = 10_000;
+
+/**
+ * Refuse a send plan that floods the segment unless the caller said yes: unpaced (rate 0) with more
+ * than `unpacedMax` requests (sweep: targets; probe: requests per round), or faster than FLOOD_PPS_MAX
+ * with more than FLOOD_FRAMES_MAX frames. The refusal says what would have been sent.
+ */
+export function assertNotFlood(p: { what: string; unpacedCount: number; frames: number; ratePps: number; yesFlood?: boolean | undefined }): void {
+  if (p.yesFlood) return;
+  const unpaced = p.ratePps === 0 && p.unpacedCount > FLOOD_UNPACED_MAX;
+  const fast = p.ratePps > FLOOD_PPS_MAX && p.frames > FLOOD_FRAMES_MAX;
+  if (!unpaced && !fast) return;
+  const how = p.ratePps === 0 ? 'unpaced (--rate 0: as fast as the link takes them, ~200,000 pps on a veth)' : `at ${Math.round(p.ratePps)} pps, about ${(p.frames / p.ratePps).toFixed(1)} s`;
+  const why = unpaced ? `--rate 0 for more than ${FLOOD_UNPACED_MAX} ${p.what}` : `more than ${FLOOD_PPS_MAX} pps for more than ${FLOOD_FRAMES_MAX} frames`;
+  throw new UsageError('ERR_FLOOD', `refusing to flood: this would send up to ${p.frames} ARP frames (${p.unpacedCount} ${p.what}) ${how}; ${why} needs --yes-flood`, {
+    hint: `lower --rate (default ${SWEEP_DEFAULTS.ratePps} pps), or add --yes-flood if the segment is yours to flood`,
+  });
+}
+
 export interface SweepOptions {
   iface: string;
+  /** Allow a plan the flood guard refuses (assertNotFlood). */
+  yesFlood?: boolean;
   /** CIDR blocks, ranges, IPs. */
   targets: string[];
   maxTargets?: number;
@@ -70,7 +95,8 @@ export interface SweepOptions {
   /**
    * Keep every reply record in the result (default true). A caller that streams them through onReply
    * can say false: findings are gathered incrementally, and a /16 then needs no per-reply memory.
-   * Unsolicited records are then only streamed through onUnsolicited and counted, not kept either.
+   * Unsolicited records (one per source, bounded: see engine.ts) are then only streamed through
+   * onUnsolicited, not kept either; every unsolicited reply is counted in the summary either way.
    */
   keepReplies?: boolean;
   onReply?: (r: ReplyRecord) => void;
@@ -92,6 +118,8 @@ export interface SweepPlanInfo {
   timeoutMs: number;
   waitMs: number;
   sip: string;
+  /** How sip was chosen: "given", or defaultSenderIp's rule, or SPOOFED_SIP_RULE (0.0.0.0). */
+  sipRule: string;
   sha: string;
   /** Lower bound of the run time when nobody answers: n/rate for each pass plus timeouts, plus the window. */
   estimateMs: number;
@@ -100,6 +128,9 @@ export interface SweepPlanInfo {
 export interface SweepSummary {
   type: 'summary';
   iface: string;
+  /** The sender IP the requests carried, and how it was chosen (see SweepPlanInfo.sipRule). */
+  sip: string;
+  sipRule: string;
   targets: number;
   canaries: number;
   sent: number;
@@ -107,7 +138,10 @@ export interface SweepSummary {
   answered: number;
   unanswered: number;
   canariesAnswered: number;
+  /** Replies that answered nothing we sent (every one counted; one record and one finding per source). */
   unsolicited: number;
+  /** Unsolicited replies by sender MAC, the 16 largest (the rest under "other"), as probe's summary. */
+  unsolicitedByMac: Record<string, number>;
   malformed: number;
   /** Distinct MACs that answered. */
   responders: number;
@@ -162,6 +196,8 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
     ratePps = o.ratePps !== undefined && ratePps > 0 ? Math.min(ratePps, bw) : bw;
   }
   const retries = o.retries !== undefined ? checkInt(o.retries, '--retries', 0, 20) : SWEEP_DEFAULTS.retries;
+  // Before anything about the interface is read: a refused flood is bad input, whatever the machine.
+  assertNotFlood({ what: 'targets', unpacedCount: targets.length, frames: (targets.length + canaries.length) * (1 + retries), ratePps, yesFlood: o.yesFlood });
   const backoff = o.backoff ?? SWEEP_DEFAULTS.backoff;
   if (!(backoff >= 1 && backoff <= 10)) throw new UsageError('ERR_INVALID_NUMBER', `--backoff: "${backoff}" must be a number from 1 to 10`);
   const timeoutMs = o.timeoutMs !== undefined ? checkInt(o.timeoutMs, '--timeout', 1, 3_600_000) : SWEEP_DEFAULTS.timeoutMs;
@@ -169,8 +205,11 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
   const deadlineMs = o.deadlineMs !== undefined ? checkInt(o.deadlineMs, '--deadline', 1, 2 ** 31 - 1) : undefined;
   const vlan = o.vlan !== undefined ? checkInt(o.vlan, '--vlan', 0, 4094) : undefined;
   const sha = o.sha !== undefined ? checkMac(o.sha, '--sha') : interfaceMac(o.iface);
-  const sip = o.sip !== undefined ? checkIp(o.sip, '--sip') : defaultSenderIp(o.iface, formatIpv4(targets[0]!)).ip;
   const ethSrc = o.ethSrc !== undefined ? checkMac(o.ethSrc, '--eth-src') : sha;
+  const chosen = o.sip !== undefined ? undefined : chooseSenderIp(o.iface, formatIpv4(targets[0]!), { sha: o.sha !== undefined ? sha : undefined, ethSrc: o.ethSrc !== undefined ? ethSrc : undefined });
+  const sip = o.sip !== undefined ? checkIp(o.sip, '--sip') : chosen!.ip;
+  const sipRule = chosen?.rule ?? 'given';
+  if (chosen?.warning) log.warn({ sip, sipRule }, chosen.warning);
   const ethDst = o.ethDst !== undefined ? checkMac(o.ethDst, '--eth-dst') : BROADCAST_MAC;
   const vlans = vlan === undefined ? [] : [{ vid: vlan }];
   const maxIpsPerMac = o.maxIpsPerMac !== undefined ? checkInt(o.maxIpsPerMac, '--max-ips-per-mac', 1, 2 ** 24) : DEFAULT_MAX_IPS_PER_MAC;
@@ -179,7 +218,7 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
   const passMs = ratePps > 0 ? (n / ratePps) * 1000 : 0;
   let estimateMs = passMs + timeoutMs;
   for (let k = 1; k <= retries; k++) estimateMs += passMs + timeoutMs * Math.pow(backoff, k);
-  const plan: SweepPlanInfo = { targets: targets.length, canaries, ratePps, retries, timeoutMs, waitMs, sip, sha, estimateMs: Math.round(Math.max(estimateMs, passMs + waitMs)) };
+  const plan: SweepPlanInfo = { targets: targets.length, canaries, ratePps, retries, timeoutMs, waitMs, sip, sipRule, sha, estimateMs: Math.round(Math.max(estimateMs, passMs + waitMs)) };
   o.onStart?.(plan);
   log.info({ iface: o.iface, ...plan }, 'sweep');
 
@@ -246,6 +285,7 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
     });
     const mem = process.memoryUsage();
     log.debug({ durationMs: r.durationMs, sent: r.sent, replies: r.replies, rssMb: Math.round(mem.rss / 1048576), heapUsedMb: Math.round(mem.heapUsed / 1048576), externalMb: Math.round(mem.external / 1048576) }, 'sweep done');
+    obs.countUnsolicited(r.unsolicitedCounts);
     const swept = o.baseline ? targets.slice().sort() : undefined;
     const findings = obs.findings({
       maxIpsPerMac,
@@ -255,6 +295,8 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
     const summary: SweepSummary = {
       type: 'summary',
       iface: link.name,
+      sip,
+      sipRule,
       targets: targets.length,
       canaries: canaries.length,
       sent: r.sent,
@@ -263,6 +305,7 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
       unanswered: targets.length - r.answered,
       canariesAnswered: r.canariesAnswered,
       unsolicited: r.unsolicitedCount,
+      unsolicitedByMac: r.unsolicitedByMac,
       malformed: r.malformed,
       responders: obs.responders,
       findings: findings.length,

@@ -7,7 +7,8 @@ import { FakeClock } from '../../src/probe/clock.js';
 import type { ReplyRecord } from '../../src/probe/records.js';
 import { parseBaseline } from '../../src/sweep/baseline.js';
 import { runSweepEngine } from '../../src/sweep/engine.js';
-import { ppsForBandwidth, sweep } from '../../src/sweep/sweep.js';
+import { MAX_UNSOLICITED_KEYS } from '../../src/probe/session.js';
+import { assertNotFlood, ppsForBandwidth, sweep } from '../../src/sweep/sweep.js';
 import { defaultCanaries, expandTargets, mulberry32, parseTarget, shuffle, targetsFromText } from '../../src/sweep/targets.js';
 import { decodeArpFrame, encodeArpFrame, formatIpv4, parseIpv4 } from '../../src/wire/index.js';
 
@@ -204,7 +205,8 @@ describe('sweep engine on a memory link with a fake clock', () => {
     const last = link.sentFrames.at(-1)!.time - t0;
     assert.ok(last > 500, `held back while stray frames flow (last send at ${last} ms)`);
     assert.ok(last < 254 / 4 * 50 + 500, `but a batch (maxAhead/2 = 4) is released every 50 ms (last send at ${last} ms)`);
-    assert.ok(r.unsolicited.length > 100, 'the stray replies were captured all along');
+    assert.ok(r.unsolicitedCount > 100, 'the stray replies were captured all along');
+    assert.equal(r.unsolicited.length, 1, 'one record for the one stray source, not one per frame');
   });
 
   test('sweep() end to end on a memory link: one MAC for a /26 plus canaries => critical findings', async () => {
@@ -283,6 +285,30 @@ describe('sweep engine on a memory link with a fake clock', () => {
     assert.equal(retried.r.answered, 254, `${retried.dropped} dropped over all passes, all re-asked`);
   });
 
+  test('an unsolicited storm: every reply counted, one record and one finding per MAC, bounded, summary by MAC', async () => {
+    const clock = new FakeClock();
+    const link = new MemoryLink(clock);
+    const mac = (k: number) => `02:01:00:${((k >> 16) & 0xff).toString(16).padStart(2, '0')}:${((k >> 8) & 0xff).toString(16).padStart(2, '0')}:${(k & 0xff).toString(16).padStart(2, '0')}`;
+    // One loud MAC (3000 replies, each a different IP) and 1500 quiet ones (2 each): more MACs than MAX_UNSOLICITED_KEYS.
+    for (let k = 0; k < 3000; k++) link.injectLater(reply(`10.8.${k >> 8}.${k & 0xff}`, '02:00:00:00:00:77'), 1 + k * 0.1);
+    for (let k = 0; k < 1500; k++) for (const t of [400, 500]) link.injectLater(reply('10.9.9.9', mac(k + 1)), t + k * 0.01);
+    let streamed = 0;
+    const p = sweep({ iface: 'mem0', link, clock, targets: ['10.0.0.1'], sip: '10.0.0.1', sha: ME, canaries: false, retries: 0, onUnsolicited: () => streamed++ });
+    clock.advance(10_000);
+    const r = await p;
+    assert.equal(r.summary.unsolicited, 6000, 'every frame counted');
+    assert.equal(r.unsolicited.length, MAX_UNSOLICITED_KEYS, 'records: one per source, at most MAX_UNSOLICITED_KEYS');
+    assert.equal(streamed, MAX_UNSOLICITED_KEYS);
+    assert.equal(r.summary.unsolicitedByMac['02:00:00:00:00:77'], 3000);
+    assert.equal(Object.keys(r.summary.unsolicitedByMac).length, 17, '16 largest + other');
+    assert.equal(Object.values(r.summary.unsolicitedByMac).reduce((a, b) => a + b, 0), 6000, 'other holds the rest, untracked MACs included');
+    const uf = r.findings.filter((f) => f.kind === 'unsolicited');
+    assert.equal(uf.length, MAX_UNSOLICITED_KEYS, 'one finding per recorded MAC, not per frame');
+    assert.equal(new Set(uf.map((f) => f.mac)).size, uf.length);
+    const loud = uf.find((f) => f.mac === '02:00:00:00:00:77')!;
+    assert.match(loud.message, /sent 3000 replies nobody asked for/);
+  });
+
   test('keepReplies false: unsolicited replies are streamed and counted, not kept', async () => {
     for (const keepReplies of [true, false]) {
       const clock = new FakeClock();
@@ -295,5 +321,30 @@ describe('sweep engine on a memory link with a fake clock', () => {
       assert.deepEqual([r.summary.unsolicited, streamed, r.unsolicited.length], [1, 1, keepReplies ? 1 : 0]);
       assert.deepEqual(r.findings.map((f) => [f.kind, f.mac]), [['unsolicited', '02:00:00:00:00:77']]);
     }
+  });
+});
+
+describe('flood guard (--yes-flood)', () => {
+  const run = (targets: string[], o: Partial<Parameters<typeof sweep>[0]> = {}) => {
+    const clock = new FakeClock();
+    const link = new MemoryLink(clock);
+    const p = sweep({ iface: 'mem0', link, clock, targets, sip: '10.0.0.1', sha: '02:00:00:00:00:01', canaries: false, retries: 0, waitMs: 0, timeoutMs: 10, ...o });
+    clock.advance(60_000);
+    return p;
+  };
+  test('--rate 0 above 4096 targets is refused (exit 2 ERR_FLOOD), saying frames, pps and why; nothing sent', async () => {
+    await assert.rejects(run(['10.0.0.0/19'], { ratePps: 0, retries: 2 }), (e: unknown) =>
+      e instanceof UsageError && e.code === 'ERR_FLOOD' && /would send up to 24570 ARP frames \(8190 targets\) unpaced/.test(e.message) && /--rate 0 for more than 4096 targets needs --yes-flood/.test(e.message));
+  });
+  test('a /20 (4094 targets) unpaced is fine; --yes-flood lets the /19 through', async () => {
+    assert.equal((await run(['10.0.0.0/20'], { ratePps: 0 })).summary.sent, 4094);
+    assert.equal((await run(['10.0.0.0/19'], { ratePps: 0, yesFlood: true })).summary.sent, 8190);
+  });
+  test('above 10,000 pps with more than 10,000 frames: refused with the duration; fewer frames or a lower rate: fine', async () => {
+    await assert.rejects(run(['10.0.0.0/18'], { ratePps: 20_000 }), (e: unknown) => e instanceof UsageError && e.code === 'ERR_FLOOD' && /16382 ARP frames \(16382 targets\) at 20000 pps, about 0\.8 s/.test(e.message));
+    // The plans that pass (checked on the guard itself: a fast sweep on the fake clock is a test of its own).
+    assertNotFlood({ what: 'targets', unpacedCount: 4094, frames: 8188, ratePps: 20_000 });
+    assertNotFlood({ what: 'targets', unpacedCount: 16382, frames: 16382, ratePps: 10_000 });
+    assertNotFlood({ what: 'targets', unpacedCount: 16382, frames: 16382, ratePps: 20_000, yesFlood: true });
   });
 });

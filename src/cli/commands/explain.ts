@@ -1,6 +1,6 @@
 /** `arpinject explain`: predict (and with --verify-from, prove) whether this kernel answers a who-has. */
 import type { Argv, CommandModule } from 'yargs';
-import { explainLive } from '../../explain/live.js';
+import { VERIFY_SENDER_NOTE, explainLive } from '../../explain/live.js';
 import { formatExplanation } from '../../explain/render.js';
 import { checkInt, checkIp, checkMac } from '../../probe/options.js';
 import { type GlobalArgs, runCommand } from '../context.js';
@@ -27,7 +27,7 @@ export const explainCommand: CommandModule<GlobalArgs, ExplainArgs> = {
     y
       .option('iface', { alias: 'i', type: 'string', demandOption: 'give the interface the request arrives on: --iface DEV', describe: 'interface that receives the request' })
       .option('tip', { alias: 't', type: 'string', array: true, demandOption: 'give the target: --tip IP', describe: 'the IP asked about (repeatable: one explanation each)' })
-      .option('sip', { type: 'string', describe: "the request's sender IP (default: a free address of DEV's subnet; 0.0.0.0 = DAD probe)" })
+      .option('sip', { type: 'string', describe: "the request's sender IP (default: 0.0.0.0, a DAD probe, with --verify-from: it poisons no cache; else a free address of DEV's subnet)" })
       .option('eth-dst', { type: 'string', describe: "the request's Ethernet destination (default broadcast; DEV's MAC = unicast, skips proxy_delay)" })
       .option('expect', { type: 'string', choices: ['reply', 'no-reply'], describe: 'exit 1 unless every verdict is this' })
       .option('verify-from', { type: 'string', describe: 'inject the request from this interface (the peer of DEV), capture, and compare with the prediction' })
@@ -42,6 +42,7 @@ export const explainCommand: CommandModule<GlobalArgs, ExplainArgs> = {
       const sip = argv.sip !== undefined ? checkIp(String(argv.sip), '--sip') : undefined;
       const ethDst = argv.ethDst !== undefined ? checkMac(argv.ethDst, '--eth-dst') : undefined;
       const verifyTimeoutMs = argv.verifyTimeout !== undefined ? checkInt(argv.verifyTimeout, '--verify-timeout', 1, 600_000) : undefined;
+      if (sip === undefined && argv.verifyFrom !== undefined) out.note(`note: ${VERIFY_SENDER_NOTE}`);
       const results = await explainLive({
         iface: argv.iface,
         tips,

@@ -1,14 +1,15 @@
 /** `arpinject sweep`: ask for every address in a range, keep every reply, call out hijacking. */
-import { readFileSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
 import { type Finding, SEVERITIES, type Severity, severityRank } from '../../detect/findings.js';
-import { EnvironmentError, UsageError } from '../../errors.js';
+import { UsageError } from '../../errors.js';
 import type { ReplyRecord } from '../../probe/records.js';
 import { readBaseline } from '../../sweep/baseline.js';
 import type { SweepProgress } from '../../sweep/engine.js';
 import { ReplyNdjson } from '../../sweep/ndjson.js';
 import { SWEEP_DEFAULTS, type SweepOptions, type SweepResult, type SweepSummary, sweep } from '../../sweep/sweep.js';
-import { targetsFromText } from '../../sweep/targets.js';
+import { targetsFromChunks } from '../../sweep/targets.js';
+import { inputName, readInput } from '../../read-input.js';
+import { checkInt } from '../../probe/options.js';
 import { vendorOf } from '../../sweep/vendor.js';
 import { parseIpv4 } from '../../wire/address.js';
 import { type GlobalArgs, runCommand } from '../context.js';
@@ -43,16 +44,16 @@ export interface SweepArgs extends GlobalArgs {
   pcap?: string;
   promisc: boolean;
   progress?: boolean;
+  yesFlood: boolean;
 }
 
 const SEVERITY_LABEL: Record<Severity, string> = { critical: 'CRITICAL', warning: 'WARNING ', info: 'info    ' };
 
-function readTargetsFile(path: string): string[] {
-  try {
-    return targetsFromText(readFileSync(path === '-' ? 0 : path, 'utf8'));
-  } catch (cause) {
-    throw new EnvironmentError('ERR_FILE', `cannot read targets from ${path === '-' ? 'stdin' : path}: ${(cause as Error).message}`, { cause });
-  }
+/** Targets from a file or stdin, streamed line by line (bounded; Ctrl-C works while it waits). undefined: interrupted. */
+async function readTargetsFile(path: string, signal: AbortSignal, maxTargets: number | undefined, includeEdges: boolean): Promise<string[] | undefined> {
+  const input = await readInput(path, signal);
+  const targets = await targetsFromChunks(input.chunks, { name: inputName(path), includeEdges, ...(maxTargets !== undefined ? { maxTargets } : {}) });
+  return input.aborted ? undefined : targets;
 }
 
 const secs = (ms: number): string => (ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : ms < 120_000 ? `${Math.round(ms / 1000)} s` : `${(ms / 60_000).toFixed(1)} min`);
@@ -131,6 +132,7 @@ export const sweepCommand: CommandModule<GlobalArgs, SweepArgs> = {
       .option('eth-dst', { type: 'string', describe: 'Ethernet destination (default broadcast)' })
       .option('vlan', { type: 'number', describe: '802.1Q-tag the requests with this VLAN id' })
       .option('rate', { type: 'number', describe: `requests per second (default ${SWEEP_DEFAULTS.ratePps}; 0 = as fast as possible)` })
+      .option('yes-flood', { type: 'boolean', default: false, describe: 'allow --rate 0 above 4096 targets, or above 10,000 pps for more than 10,000 frames' })
       .option('bandwidth', { type: 'number', describe: 'bits per second on the wire (64 bytes per request, as arp-scan); the slower of --rate and --bandwidth wins' })
       .option('retries', { type: 'number', describe: `extra attempts for unanswered targets (default ${SWEEP_DEFAULTS.retries})` })
       .option('backoff', { type: 'number', describe: `timeout multiplier per attempt (default ${SWEEP_DEFAULTS.backoff})` })
@@ -155,7 +157,13 @@ export const sweepCommand: CommandModule<GlobalArgs, SweepArgs> = {
       }) as unknown as Argv<SweepArgs>, ['targets']),
   handler: (argv) =>
     runCommand(argv, async ({ out, log, signal }) => {
-      const targets = [...(argv.targets ?? []).map(String), ...(argv.file !== undefined ? readTargetsFile(argv.file) : [])];
+      const maxTargets = argv.maxTargets !== undefined ? checkInt(argv.maxTargets, '--max-targets', 1, 2 ** 24) : undefined;
+      const fromFile = argv.file !== undefined ? await readTargetsFile(argv.file, signal, maxTargets, argv.includeEdges) : [];
+      if (fromFile === undefined) {
+        out.note(`interrupted while reading targets from ${inputName(argv.file!)}: nothing sent`);
+        return ExitCode.OK; // the signal's own code (130/143) replaces it
+      }
+      const targets = [...(argv.targets ?? []).map(String), ...fromFile];
       if (targets.length === 0) throw new UsageError('ERR_INVALID_ARGUMENT', 'no targets: give CIDR blocks, ranges or IPs, or --file FILE');
       const baseline = argv.baseline !== undefined ? readBaseline(argv.baseline) : undefined;
       const showProgress = argv.progress ?? (process.stderr.isTTY === true && !out.json);
@@ -175,6 +183,7 @@ export const sweepCommand: CommandModule<GlobalArgs, SweepArgs> = {
         ethDst: argv.ethDst,
         vlan: argv.vlan,
         ratePps: argv.rate,
+        yesFlood: argv.yesFlood,
         bandwidth: argv.bandwidth,
         retries: argv.retries,
         backoff: argv.backoff,

@@ -1,6 +1,8 @@
 /** `arpinject trigger`: make the kernel ARP for a neighbour and report the sender IP it chose. */
 import type { Argv, CommandModule } from 'yargs';
-import { preflightInterface } from '../../link/interfaces.js';
+import { UsageError } from '../../errors.js';
+import { interfaceIpv4, preflightInterface } from '../../link/interfaces.js';
+import { parseIpv4 } from '../../wire/address.js';
 import { checkInt, checkIp } from '../../probe/options.js';
 import { type TriggerResult, trigger } from '../../trigger/trigger.js';
 import { type GlobalArgs, runCommand } from '../context.js';
@@ -13,6 +15,26 @@ export interface TriggerArgs extends GlobalArgs {
   src?: string;
   timeout?: number;
   flush: boolean;
+}
+
+/**
+ * trigger makes the kernel ARP for one neighbour: 0.0.0.0/8, the limited broadcast and multicast
+ * are never resolved by ARP (no neighbour to ask for), so they are bad input (exit 2), not an
+ * environment problem. `subnets`: the interface's, for its directed broadcast.
+ */
+export function assertUnicastDst(dst: string, subnets: Array<{ address: string; prefixLen: number }> = []): void {
+  const n = parseIpv4(dst)!;
+  const bad = (why: string) => new UsageError('ERR_INVALID_ARGUMENT', `--dst ${dst} is ${why}: the kernel never ARPs for it`, { hint: 'give the unicast address of a neighbour on the interface' });
+  if (n >>> 24 === 0) throw bad('in 0.0.0.0/8 (this network)');
+  if (n === 0xffffffff) throw bad('the limited broadcast');
+  if (n >>> 28 === 0xe) throw bad('multicast (224.0.0.0/4; mapped to an Ethernet address, never resolved)');
+  if (n >>> 28 === 0xf) throw bad('in the reserved 240.0.0.0/4');
+  for (const a of subnets) {
+    if (a.prefixLen >= 31) continue;
+    const mask = a.prefixLen === 0 ? 0 : (0xffffffff << (32 - a.prefixLen)) >>> 0;
+    const bcast = ((parseIpv4(a.address)! & mask) | (~mask >>> 0)) >>> 0;
+    if (n === bcast) throw bad(`the broadcast address of ${a.address}/${a.prefixLen}`);
+  }
 }
 
 export function formatTrigger(r: TriggerResult): string[] {
@@ -42,9 +64,11 @@ export const triggerCommand: CommandModule<GlobalArgs, TriggerArgs> = {
   handler: (argv) =>
     runCommand(argv, async ({ out, log }) => {
       const dst = checkIp(argv.dst, '--dst');
+      assertUnicastDst(dst);
       const src = argv.src !== undefined ? checkIp(String(argv.src), '--src') : undefined;
       const timeoutMs = argv.timeout !== undefined ? checkInt(argv.timeout, '--timeout', 1, 60_000) : undefined;
       preflightInterface(argv.iface);
+      assertUnicastDst(dst, interfaceIpv4(argv.iface));
       const r = await trigger({ iface: argv.iface, dst, ...(src ? { src } : {}), ...(timeoutMs ? { timeoutMs } : {}), flush: argv.flush, logger: log });
       if (out.json) out.record(r);
       else for (const l of formatTrigger(r)) out.line(l);

@@ -4,7 +4,7 @@ import { SEVERITIES, type Severity, severityRank } from '../../detect/findings.j
 import { type EnvironmentError, UsageError } from '../../errors.js';
 import { DEFAULT_SNAPLEN, PcapLink } from '../../link/pcap-link.js';
 import { runIpJson } from '../../link/interfaces.js';
-import { PcapFileLink, PcapWriter } from '../../link/pcap-file.js';
+import { PcapStreamLink, PcapWriter } from '../../link/pcap-file.js';
 import { checkInt, checkIp } from '../../probe/options.js';
 import { ArpWatcher, type WatchRecord } from '../../watch/analyzer.js';
 import { formatWatchRecord, formatWatchSummary } from '../../watch/format.js';
@@ -47,7 +47,7 @@ export const watchCommand: CommandModule<GlobalArgs, WatchArgs> = {
     requireValues(
     y
       .option('iface', { alias: 'i', type: 'string', describe: 'interface to capture on (live; needs CAP_NET_RAW)' })
-      .option('read', { alias: 'r', type: 'string', describe: 'analyse a classic pcap file instead (no privileges needed)' })
+      .option('read', { alias: 'r', type: 'string', describe: 'analyse a classic pcap file, FIFO or - (stdin: tcpdump -w - | ...) instead, streamed (no privileges needed)' })
       .option('duration', { type: 'number', describe: 'stop after this many seconds (default: until Ctrl-C)' })
       .option('pcap', { type: 'string', describe: 'also write every captured frame to this pcap file (complete even after Ctrl-C)' })
       .option('metrics', { type: 'number', describe: 'serve Prometheus metrics on this port (/metrics)' })
@@ -97,10 +97,12 @@ export const watchCommand: CommandModule<GlobalArgs, WatchArgs> = {
         let fileError: EnvironmentError | undefined;
         try {
           if (argv.read !== undefined) {
-            const link = PcapFileLink.open(argv.read);
+            // Record by record as it is read (a file, a FIFO, or - for tcpdump -w - | ...): memory stays flat.
+            const link = new PcapStreamLink(argv.read);
             link.onFrame((f) => watcher.ingest(f));
-            link.replay();
-            if (link.truncatedTail) log.warn({ file: argv.read }, 'the last record of the file is cut short (ignored)');
+            const r = await link.replay(signal);
+            interrupted = r.interrupted;
+            if (r.truncatedTail) log.warn({ file: link.name }, 'the last record of the file is cut short (ignored)');
           } else {
             const snaplen = argv.snaplen !== undefined ? checkInt(argv.snaplen, '--snaplen', 60, 262_144) : DEFAULT_SNAPLEN;
             const ringMiB = argv.ring !== undefined ? checkInt(argv.ring, '--ring', 1, 1024) : WATCH_RING_MIB;
