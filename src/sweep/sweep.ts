@@ -19,7 +19,9 @@ import { type EnvironmentError, UsageError } from '../errors.js';
 import { BROADCAST_MAC, ZERO_MAC, formatIpv4, parseIpv4 } from '../wire/address.js';
 import { ArpOp } from '../wire/codes.js';
 import { encodeArpFrame } from '../wire/frame.js';
-import { DEFAULT_MAX_IPS_PER_MAC, type Finding, Observations, type Severity, severityRank } from '../detect/findings.js';
+import { DEFAULT_MAX_IPS_PER_MAC, type Finding, type Net, Observations } from '../detect/findings.js';
+import { type Severity, worstSeverity } from '../findings/finding.js';
+import { localNetsOf } from '../link/interfaces.js';
 import { type SweepProgress, runSweepEngine } from './engine.js';
 import { defaultCanaries, expandTargets, mulberry32, shuffle } from './targets.js';
 
@@ -63,6 +65,8 @@ export interface SweepOptions {
   /** Extra canaries; `canaries: false` disables them (default: one per documentation range not swept). */
   canaries?: string[] | false;
   maxIpsPerMac?: number;
+  /** The interface's subnets, for off-link targets (default: read from the interface; none with a caller's link). */
+  localNets?: Net[];
   baseline?: Map<string, string>;
   pcap?: string;
   /** Promiscuous capture (default true). */
@@ -196,7 +200,8 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
   };
 
   const clock = o.clock ?? systemClock;
-  const obs = new Observations(canaries);
+  // Off-link = outside every subnet of the interface (a caller's link with no interface: give localNets).
+  const obs = new Observations(canaries, o.localNets ?? (o.link ? [] : localNetsOf(o.iface)));
   const keep = o.keepReplies !== false;
   const kept: ReplyRecord[] = [];
   const onReply = (r: ReplyRecord, ip: number) => {
@@ -251,7 +256,7 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
       maxIpsPerMac,
       ...(o.baseline && swept ? { baseline: o.baseline, swept: (ip: string) => sortedHas(swept, parseIpv4(ip)!) } : {}),
     });
-    const worst = findings.reduce<Severity | null>((w, f) => (w === null || severityRank(f.severity) > severityRank(w) ? f.severity : w), null);
+    const worst = worstSeverity(findings);
     const summary: SweepSummary = {
       type: 'summary',
       iface: link.name,

@@ -1,7 +1,7 @@
 /** `arpinject sweep`: ask for every address in a range, keep every reply, call out hijacking. */
 import { readFileSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
-import { type Finding, SEVERITIES, type Severity, severityRank } from '../../detect/findings.js';
+import { SEVERITIES, type Severity, failsOn } from '../../findings/finding.js';
 import { EnvironmentError, UsageError } from '../../errors.js';
 import type { ReplyRecord } from '../../probe/records.js';
 import { readBaseline } from '../../sweep/baseline.js';
@@ -13,6 +13,7 @@ import { vendorOf } from '../../sweep/vendor.js';
 import { parseIpv4 } from '../../wire/address.js';
 import { type GlobalArgs, runCommand } from '../context.js';
 import { requireValues } from '../options.js';
+import { formatFinding } from '../format.js';
 import { ExitCode } from '../exit-codes.js';
 
 export interface SweepArgs extends GlobalArgs {
@@ -45,7 +46,6 @@ export interface SweepArgs extends GlobalArgs {
   progress?: boolean;
 }
 
-const SEVERITY_LABEL: Record<Severity, string> = { critical: 'CRITICAL', warning: 'WARNING ', info: 'info    ' };
 
 function readTargetsFile(path: string): string[] {
   try {
@@ -104,7 +104,6 @@ async function sweepFlushing(ndjson: ReplyNdjson | undefined, o: SweepOptions): 
   }
 }
 
-export const formatFinding = (f: Finding): string => `${SEVERITY_LABEL[f.severity]} ${f.kind.padEnd(17)} ${f.message}`;
 
 export function formatSweepSummary(s: SweepSummary): string {
   return (
@@ -204,7 +203,7 @@ export const sweepCommand: CommandModule<GlobalArgs, SweepArgs> = {
       });
       bar?.done();
       const failOn = argv.failOn as Severity | 'none';
-      const failing = failOn === 'none' ? [] : result.findings.filter((f) => severityRank(f.severity) >= severityRank(failOn));
+      const failing = result.findings.filter((f) => failsOn(f.severity, failOn));
       if (out.json) for (const f of result.findings) out.record(f);
       else {
         const rows = formatResponders(result.replies);
