@@ -20,7 +20,7 @@ import { BROADCAST_MAC, ZERO_MAC, formatIpv4, parseIpv4 } from '../wire/address.
 import { ArpOp } from '../wire/codes.js';
 import { encodeArpFrame } from '../wire/frame.js';
 import { DEFAULT_MAX_IPS_PER_MAC, type Finding, type Net, Observations } from '../detect/findings.js';
-import { type Severity, worstSeverity } from '../findings/finding.js';
+import { type Severity, finding, sortFindings, worstSeverity } from '../findings/finding.js';
 import { localNetsOf } from '../link/interfaces.js';
 import { type SweepProgress, runSweepEngine } from './engine.js';
 import { defaultCanaries, expandTargets, mulberry32, shuffle } from './targets.js';
@@ -256,6 +256,11 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
       maxIpsPerMac,
       ...(o.baseline && swept ? { baseline: o.baseline, swept: (ip: string) => sortedHas(swept, parseIpv4(ip)!) } : {}),
     });
+    const dropped = link.stats().dropped;
+    if (dropped > 0) {
+      findings.push(finding('capture-drops', { mac: null, ips: [], message: `the kernel dropped ${dropped} frame(s) while we listened (capture ring full): replies, and so findings, may be missing`, evidence: { dropped } }));
+      sortFindings(findings);
+    }
     const worst = worstSeverity(findings);
     const summary: SweepSummary = {
       type: 'summary',
@@ -276,7 +281,7 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
       ratePps,
       interrupted: r.interrupted,
       deadlineReached: r.deadlineReached,
-      dropped: link.stats().dropped,
+      dropped,
     };
     w?.close();
     return { replies: kept, unsolicited: r.unsolicited, findings, summary, plan, ...(w?.error ? { fileError: w.error } : {}) };

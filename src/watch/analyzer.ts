@@ -15,7 +15,7 @@ import type { WireIssue } from '../wire/result.js';
 import type { Finding, FindingKind, Severity } from '../findings/finding.js';
 
 /** The kinds watch raises (all from the one registry, src/findings/finding.ts). */
-export type WatchFindingKind = Extract<FindingKind, 'reply-storm' | 'flip-flop' | 'ip-moved' | 'ip-conflict' | 'gratuitous' | 'eth-src-mismatch' | 'unsolicited' | 'host-scoped-sender' | 'loopback-sender' | 'bogus-sender' | 'malformed'>;
+export type WatchFindingKind = Extract<FindingKind, 'capture-drops' | 'reply-storm' | 'flip-flop' | 'ip-moved' | 'ip-conflict' | 'gratuitous' | 'eth-src-mismatch' | 'unsolicited' | 'host-scoped-sender' | 'loopback-sender' | 'bogus-sender' | 'malformed'>;
 
 /** Why a sender is bogus (evidence.reason of a bogus-sender finding). */
 export type BogusReason = 'host-scoped' | 'loopback' | 'link-local' | 'unspecified' | 'multicast-ip' | 'broadcast-ip' | 'broadcast-mac' | 'multicast-mac' | 'zero-mac';
@@ -195,8 +195,19 @@ export class ArpWatcher {
     this.emit({ type: 'finding', time: iso(time), ...f });
   }
 
-  /** Frames the capture lost (kernel drops), reported in the summary; set by whoever owns the link. */
+  /** Frames the capture lost (kernel drops), reported in the summary; set by noteDropped(). */
   dropped = 0;
+
+  /** The link's kernel drop count at the end of a capture: a capture-drops finding when not 0. */
+  noteDropped(n: number, time: number): void {
+    this.dropped = n;
+    if (n > 0)
+      this.finding(
+        { kind: 'capture-drops', severity: 'warning', mac: null, ips: [], message: `the kernel dropped ${n} frame(s) while we listened (capture ring full): findings may be missing; raise --ring`, evidence: { dropped: n } },
+        time,
+        'drops',
+      );
+  }
 
   ingest(frame: Captured): void {
     const t = frame.time;
