@@ -7,7 +7,7 @@
  * stays within a bounded amount of memory.
  */
 import type { Captured } from '../link/link.js';
-import { keyOf } from '../probe/match.js';
+import { keyOf } from '../correlate/match.js';
 import { BROADCAST_MAC, ZERO_MAC, formatMac, inPrefix, isMulticastMac, parseIpv4 } from '../wire/address.js';
 import { ArpOp, arpOpName } from '../wire/codes.js';
 import { decodeArpFrame, frameVlan } from '../wire/frame.js';
