@@ -10,7 +10,7 @@ export type { ProbeOptions, ProbeResult, ResolvedProbe } from './probe/probe.js'
 export { runSession, DEFAULT_TIMEOUT_MS, DEFAULT_INTERVAL_MS } from './probe/session.js';
 export type { SessionOptions, SessionResult, PlannedRequest } from './probe/session.js';
 export type { ProbeRecord, ReplyRecord, TimeoutRecord, UnsolicitedRecord, ProbeSummary } from './probe/records.js';
-export { answers, matchKey, keyOf } from './probe/match.js';
+export { answers, matchKey, keyOf } from './correlate/match.js';
 export { parseExpectation, judge, describeExpectation } from './probe/expect.js';
 export type { Expectation } from './probe/expect.js';
 export { systemClock, FakeClock } from './probe/clock.js';

@@ -1,5 +1,10 @@
 /** Human text for probe records, in the spirit of arping: one line per reply/timeout, then a summary. */
+import type { Finding, Severity } from '../findings/finding.js';
 import type { ProbeRecord, ProbeSummary } from '../probe/records.js';
+
+const SEVERITY_LABEL: Record<Severity, string> = { critical: 'CRITICAL', warning: 'WARNING ', info: 'info    ' };
+/** One finding, one line: the same in probe, sweep and trigger. */
+export const formatFinding = (f: Finding): string => `${SEVERITY_LABEL[f.severity]} ${f.kind.padEnd(17)} ${f.message}`;
 
 const ms = (v: number): string => (v < 10 ? v.toFixed(3) : v < 100 ? v.toFixed(2) : v.toFixed(1));
 

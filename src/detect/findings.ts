@@ -1,55 +1,45 @@
 /**
  * The verdict of a sweep: pure rules over the replies (and an optional baseline). Every finding has a
- * kind, a severity and its evidence. No I/O, no clock.
+ * kind from the one registry (src/findings/finding.ts), a severity and its evidence. No I/O, no clock.
  *
- * kinds:
- *  canary-answered  critical  a MAC answered for an address nothing legitimate uses (RFC 5737 canaries or
- *                             --canary): a proxy ARP host routing it via another interface (GRNET case B)
- *  many-ips         warning   one MAC answers for more IPs than --max-ips-per-mac; critical when the same
- *                             MAC also answered a canary or claims IPs that other MACs also answer
- *  ip-conflict      warning   one IP answered by more than one MAC (conflict or spoofing); critical when
- *                             one of the MACs is a hijacker (canary or many-ips)
- *  eth-src-mismatch warning   Ethernet source differs from the ARP sender MAC
- *  unexpected-mac   critical  baseline: the IP is answered by a MAC other than the expected one
- *  missing-host     warning   baseline: an expected IP did not answer
- *  new-host         info      baseline: an IP answered that the baseline does not list
- *  unsolicited      info      replies that answer no request we sent (counted per MAC)
+ * What tells a proxy-ARP router from a hijacker (GRNET case B vs a Cisco gateway with a default route):
+ * both answer for off-link addresses (the canaries, or targets outside every subnet of the interface:
+ * `localNets`). A router answers only those (and its own address or a few); a hijacker also takes
+ * on-link addresses: IPs another MAC answers, or more on-link IPs than the threshold that the
+ * baseline does not give it. The IPs a baseline assigns to a MAC never count toward its many-ips.
+ *
+ *  hijack            critical  off-link answers + on-link IPs taken (see above); also a MAC claiming more
+ *                              on-link IPs than the threshold, some of which another MAC answers
+ *  proxy-arp-router  warning   off-link answers only (at most the threshold of on-link IPs, none taken)
+ *  ip-conflict       warning   one IP answered by more than one MAC; critical when one of them hijacks
+ *  unexpected-mac    critical  baseline: the IP is answered by a MAC other than the expected one
+ *  many-ips          warning   more on-link IPs than the threshold (baseline-given ones not counted)
+ *  eth-src-mismatch  warning   Ethernet source differs from the ARP sender MAC
+ *  missing-host      warning   baseline: an expected IP did not answer
+ *  new-host          info      baseline: an IP answered that the baseline does not list
+ *  unsolicited       info      replies that answer no request we sent (counted per MAC)
  */
+import { type Finding, finding, sortFindings } from '../findings/finding.js';
 import type { ReplyRecord, UnsolicitedRecord } from '../probe/records.js';
 import { formatIpv4, parseIpv4 } from '../wire/address.js';
 import { U32Map } from './u32map.js';
 
-export type Severity = 'info' | 'warning' | 'critical';
-export const SEVERITIES: Severity[] = ['info', 'warning', 'critical'];
-export const severityRank = (s: Severity): number => SEVERITIES.indexOf(s);
+export { type Finding, type FindingKind, SEVERITIES, type Severity, severityRank } from '../findings/finding.js';
 
-export type FindingKind =
-  | 'canary-answered'
-  | 'many-ips'
-  | 'ip-conflict'
-  | 'eth-src-mismatch'
-  | 'unexpected-mac'
-  | 'missing-host'
-  | 'new-host'
-  | 'unsolicited';
-
-export interface Finding {
-  type: 'finding';
-  kind: FindingKind;
-  severity: Severity;
-  /** The MAC the finding is about (null when it is about an IP only). */
-  mac: string | null;
-  ips: string[];
-  message: string;
-  /** Kind-specific evidence (MACs, counts, expected values). */
-  evidence: Record<string, unknown>;
+/** An IPv4 subnet as numbers: base address and prefix length. */
+export interface Net {
+  base: number;
+  len: number;
 }
+const inNet = (ip: number, n: Net): boolean => n.len === 0 || ((ip ^ n.base) >>> (32 - n.len)) === 0;
 
 export interface DetectInput {
   replies: ReplyRecord[];
   unsolicited?: UnsolicitedRecord[];
   /** Canary IPs that were asked. */
   canaries?: string[];
+  /** The interface's subnets: a target outside all of them is off-link. Empty or absent: every non-canary target is on-link. */
+  localNets?: Net[];
   /** Expected IP -> MAC. */
   baseline?: Map<string, string>;
   /** IPs swept (for missing-host); only needed with a baseline. */
@@ -64,7 +54,7 @@ const LIST_LIMIT = 50;
 const sample = (ips: string[]): string => (ips.length <= 8 ? ips.join(', ') : `${ips.slice(0, 8).join(', ')} and ${ips.length - 8} more`);
 
 export function detect(input: DetectInput): Finding[] {
-  const c = new Observations(input.canaries ?? []);
+  const c = new Observations(input.canaries ?? [], input.localNets);
   for (const r of input.replies) c.add(r);
   for (const u of input.unsolicited ?? []) c.addUnsolicited(u);
   return c.findings(input);
@@ -98,7 +88,10 @@ export class Observations {
   private readonly mismatch = new Map<number, { ethSrcs: Set<string>; ips: Set<number> }>();
   private readonly unsolicitedByMac = new Map<string, Set<string>>();
 
-  constructor(canaries: string[]) {
+  private readonly localNets: Net[];
+
+  constructor(canaries: string[], localNets: Net[] = []) {
+    this.localNets = localNets;
     for (const c of canaries) {
       const ip = parseIpv4(c);
       if (ip !== undefined) this.canaryIps.set(ip, 0);
@@ -165,7 +158,7 @@ export class Observations {
     return first < 0 ? undefined : [first];
   }
 
-  findings(input: Omit<DetectInput, 'replies' | 'unsolicited' | 'canaries'>): Finding[] {
+  findings(input: Omit<DetectInput, 'replies' | 'unsolicited' | 'canaries' | 'localNets'>): Finding[] {
     const threshold = input.maxIpsPerMac ?? DEFAULT_MAX_IPS_PER_MAC;
     const { macs, firstMac, shared, canaryHits, mismatch, unsolicitedByMac } = this;
     const findings: Finding[] = [];
@@ -173,13 +166,8 @@ export class Observations {
 
     // Non-canary IPs per MAC, sorted: counted first, then filled into one typed array per MAC.
     const count = new Int32Array(macs.length);
-    const sharedCount = new Int32Array(macs.length);
     firstMac.forEach((_ip, id) => count[id]!++);
-    for (const ids of shared.values())
-      for (let k = 0; k < ids.length; k++) {
-        if (k > 0) count[ids[k]!]!++;
-        sharedCount[ids[k]!]!++;
-      }
+    for (const ids of shared.values()) for (let k = 1; k < ids.length; k++) count[ids[k]!]!++;
     const ipsOf = (id: number): Uint32Array => {
       const out = new Uint32Array(count[id]!);
       let n = 0;
@@ -190,69 +178,94 @@ export class Observations {
       return out.sort();
     };
 
-    for (const [id, hits] of canaryHits) {
-      const mac = macs[id]!;
-      const canaryIps = ipTexts([...hits].sort(byNumber));
-      hijackers.add(id);
-      findings.push({
-        type: 'finding',
-        kind: 'canary-answered',
-        severity: 'critical',
-        mac,
-        ips: canaryIps,
-        message: `${mac} answers for ${sample(canaryIps)}, which no host on this segment can own: a proxy ARP host that routes these addresses via another interface is hijacking the segment`,
-        evidence: { canaries: canaryIps, ipsClaimed: count[id]! },
-      });
-    }
+    // Per MAC: off-link answers (canaries + targets outside every local subnet), on-link claims the
+    // baseline does not give it, and on-link IPs it takes from another MAC.
+    const nets = this.localNets;
+    const offLink = (ip: number) => nets.length > 0 && !nets.some((n) => inNet(ip, n));
+    const given = (ip: number, id: number) => input.baseline?.get(formatIpv4(ip)) === macs[id];
+    const offIps = new Map<number, number[]>();
+    for (const [id, hits] of canaryHits) offIps.set(id, [...hits]);
+    const notGiven = new Int32Array(macs.length);
+    const taken = new Int32Array(macs.length);
+    const claim = (ip: number, id: number, sharedIp: boolean) => {
+      if (offLink(ip)) {
+        const l = offIps.get(id);
+        if (!l) offIps.set(id, [ip]);
+        else l.push(ip);
+        return;
+      }
+      if (given(ip, id)) return;
+      notGiven[id]!++;
+      if (sharedIp) taken[id]!++;
+    };
+    firstMac.forEach((ip, id) => {
+      if (!shared.has(ip)) claim(ip, id, false);
+    });
+    for (const [ip, ids] of shared) for (const id of ids) claim(ip, id, true);
 
     for (let id = 0; id < macs.length; id++) {
-      const n = count[id]!;
-      if (n <= threshold) continue;
       const mac = macs[id]!;
-      const sharedN = sharedCount[id]!;
-      const critical = hijackers.has(id) || sharedN > 0;
-      if (critical) hijackers.add(id);
-      findings.push({
-        type: 'finding',
-        kind: 'many-ips',
-        severity: critical ? 'critical' : 'warning',
-        mac,
-        ips: ipTexts(ipsOf(id), LIST_LIMIT),
-        message:
-          `${mac} answers for ${n} IPs (threshold ${threshold})` +
-          (sharedN ? `, ${sharedN} of them also answered by another MAC` : '') +
-          (critical ? ': hijacking' : ': a proxy ARP host; expected if these are its guests'),
-        evidence: { count: n, threshold, sharedWithOtherMacs: sharedN },
-      });
+      const off = offIps.get(id);
+      const n = notGiven[id]!;
+      const t = taken[id]!;
+      const offTexts = off ? ipTexts([...off].sort(byNumber), LIST_LIMIT) : [];
+      const canariesHit = ipTexts([...(canaryHits.get(id) ?? [])].sort(byNumber));
+      if ((off && (t > 0 || n > threshold)) || (!off && n > threshold && t > 0)) {
+        hijackers.add(id);
+        findings.push(
+          finding('hijack', {
+            mac,
+            ips: ipTexts(ipsOf(id).filter((ip) => !offLink(ip)), LIST_LIMIT),
+            message:
+              `${mac} ` +
+              (off ? `answers for off-link ${sample(offTexts)} and ` : '') +
+              `claims ${n} on-link IPs` +
+              (t ? `, ${t} of them also answered by another MAC` : '') +
+              (n > threshold ? ` (threshold ${threshold}${input.baseline ? ', baseline-given IPs not counted' : ''})` : '') +
+              ': it is taking addresses on this segment (a proxy ARP host answering for every address, or a spoofer)',
+            evidence: { offLink: offTexts, canaries: canariesHit, onLinkClaimed: n, takenFromOthers: t, threshold },
+          }),
+        );
+      } else if (off) {
+        findings.push(
+          finding('proxy-arp-router', {
+            mac,
+            ips: offTexts,
+            message: `${mac} answers for off-link ${sample(offTexts)} and ${n} on-link IP(s): a router with proxy_arp (expected on some segments; never on a VM segment, where it is the start of a hijack)`,
+            evidence: { offLink: offTexts, canaries: canariesHit, onLinkClaimed: n, threshold },
+          }),
+        );
+      } else if (n > threshold) {
+        findings.push(
+          finding('many-ips', {
+            mac,
+            ips: ipTexts(ipsOf(id), LIST_LIMIT),
+            message: `${mac} answers for ${n} on-link IPs (threshold ${threshold}${input.baseline ? '; the baseline gives it the others' : ''}): a proxy ARP host; expected if these are its guests`,
+            evidence: { count: n, threshold, sharedWithOtherMacs: t },
+          }),
+        );
+      }
     }
 
     for (const ip of [...shared.keys()].sort(byNumber)) {
       const ipText = formatIpv4(ip);
       const list = shared.get(ip)!.map((id) => macs[id]!);
       const hij = shared.get(ip)!.filter((id) => hijackers.has(id)).map((id) => macs[id]!);
-      findings.push({
-        type: 'finding',
-        kind: 'ip-conflict',
-        severity: hij.length ? 'critical' : 'warning',
-        mac: hij[0] ?? null,
-        ips: [ipText],
-        message: `${ipText} is answered by ${list.length} MACs: ${list.join(', ')}` + (hij.length ? ` (${hij.join(', ')} is hijacking)` : ' (address conflict or spoofing)'),
-        evidence: { macs: list },
-      });
+      findings.push(
+        finding('ip-conflict', {
+          severity: hij.length ? 'critical' : 'warning',
+          mac: hij[0] ?? null,
+          ips: [ipText],
+          message: `${ipText} is answered by ${list.length} MACs: ${list.join(', ')}` + (hij.length ? ` (${hij.join(', ')} is hijacking)` : ' (address conflict or spoofing)'),
+          evidence: { macs: list },
+        }),
+      );
     }
 
     for (const [id, m] of mismatch) {
       const mac = macs[id]!;
       const ips = ipTexts([...m.ips].sort(byNumber));
-      findings.push({
-        type: 'finding',
-        kind: 'eth-src-mismatch',
-        severity: 'warning',
-        mac,
-        ips,
-        message: `replies claiming ${mac} for ${sample(ips)} come from Ethernet source ${[...m.ethSrcs].join(', ')}`,
-        evidence: { ethSrcs: [...m.ethSrcs] },
-      });
+      findings.push(finding('eth-src-mismatch', { mac, ips, message: `replies claiming ${mac} for ${sample(ips)} come from Ethernet source ${[...m.ethSrcs].join(', ')}`, evidence: { ethSrcs: [...m.ethSrcs] } }));
     }
 
     if (input.baseline) {
@@ -264,20 +277,12 @@ export class Observations {
         const got = this.macIdsOf(ip)?.map((id) => macs[id]!);
         if (!got) {
           if (!input.swept || input.swept(ipText))
-            findings.push({ type: 'finding', kind: 'missing-host', severity: 'warning', mac: expected, ips: [ipText], message: `${ipText} (${expected} in the baseline) did not answer`, evidence: { expected } });
+            findings.push(finding('missing-host', { mac: expected, ips: [ipText], message: `${ipText} (${expected} in the baseline) did not answer`, evidence: { expected } }));
           continue;
         }
         const others = got.filter((m) => m !== expected);
         if (others.length)
-          findings.push({
-            type: 'finding',
-            kind: 'unexpected-mac',
-            severity: 'critical',
-            mac: others[0]!,
-            ips: [ipText],
-            message: `${ipText} is answered by ${others.join(', ')}; the baseline expects ${expected}`,
-            evidence: { expected, got },
-          });
+          findings.push(finding('unexpected-mac', { mac: others[0]!, ips: [ipText], message: `${ipText} is answered by ${others.join(', ')}; the baseline expects ${expected}`, evidence: { expected, got } }));
       }
       const fresh: number[] = [];
       firstMac.forEach((ip) => {
@@ -286,21 +291,22 @@ export class Observations {
       for (const ip of fresh.sort(byNumber)) {
         const ipText = formatIpv4(ip);
         const got = this.macIdsOf(ip)!.map((id) => macs[id]!);
-        findings.push({ type: 'finding', kind: 'new-host', severity: 'info', mac: got[0]!, ips: [ipText], message: `${ipText} (${got.join(', ')}) is not in the baseline`, evidence: { macs: got } });
+        findings.push(finding('new-host', { mac: got[0]!, ips: [ipText], message: `${ipText} (${got.join(', ')}) is not in the baseline`, evidence: { macs: got } }));
       }
     }
 
     for (const [mac, ips] of unsolicitedByMac) {
       const replies = this.unsolicitedReplies?.get(mac);
-      findings.push({
-        type: 'finding', kind: 'unsolicited', severity: 'info', mac, ips: [...ips].slice(0, LIST_LIMIT),
-        message: `${mac} sent ${replies !== undefined ? `${replies} ` : ''}replies nobody asked for, claiming ${sample([...ips])}`,
-        evidence: { count: ips.size, ...(replies !== undefined ? { replies } : {}) },
-      });
+      findings.push(
+        finding('unsolicited', {
+          mac,
+          ips: [...ips].slice(0, LIST_LIMIT),
+          message: `${mac} sent ${replies !== undefined ? `${replies} ` : ''}replies nobody asked for, claiming ${sample([...ips])}`,
+          evidence: { count: ips.size, ...(replies !== undefined ? { replies } : {}) },
+        }),
+      );
     }
 
-    // Worst first, then by kind order above, then by MAC (stable: IP order within a kind and MAC).
-    const kindOrder: FindingKind[] = ['canary-answered', 'many-ips', 'ip-conflict', 'unexpected-mac', 'eth-src-mismatch', 'missing-host', 'new-host', 'unsolicited'];
-    return findings.sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || kindOrder.indexOf(a.kind) - kindOrder.indexOf(b.kind) || String(a.mac).localeCompare(String(b.mac)));
+    return sortFindings(findings);
   }
 }

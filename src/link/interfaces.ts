@@ -71,6 +71,20 @@ export function interfaceIpv4(name: string): InterfaceAddress[] {
   return out;
 }
 
+/** The interface's IPv4 subnets as numbers (an address outside all of them is off-link). Empty when unknown. */
+export function localNetsOf(name: string): Array<{ base: number; len: number }> {
+  try {
+    return interfaceIpv4(name).flatMap((a) => {
+      const ip = parseIpv4(a.address);
+      if (ip === undefined || a.scope === 'host') return [];
+      const len = a.prefixLen;
+      return [{ base: len === 0 ? 0 : (ip & (~0 << (32 - len))) >>> 0, len }];
+    });
+  } catch {
+    return [];
+  }
+}
+
 /** The sender IP chosen when the caller gives none, and why. */
 export interface SenderIpChoice {
   ip: Ipv4;

@@ -19,8 +19,10 @@ export const describeExpectation = (e: Expectation): string => (e.kind === 'mac'
  * reply: every target answered. none: no target answered. mac: every target answered, and by that MAC
  * only (any other MAC claiming a target fails it: that is the hijack a CI job wants to catch).
  */
-export function judge(e: Expectation, s: Pick<ProbeSummary, 'targets' | 'answered' | 'macs'> & { dropped?: number }): { ok: boolean; reason: string } {
-  const v = judgeObserved(e, s);
+export function judge(e: Expectation, s: Pick<ProbeSummary, 'targets' | 'answered' | 'macs'> & { dropped?: number }, listenedMs?: number): { ok: boolean; reason: string } {
+  let v = judgeObserved(e, s);
+  // The fast path (--wait 0) returns on the first replies: a verdict then says what it did not wait for.
+  if (listenedMs === 0 && v.ok && e.kind !== 'none') v = { ok: true, reason: `${v.reason.replace(/ only$/, '')}, first replies only: did not listen for other responders (--wait 0)` };
   const dropped = s.dropped ?? 0;
   if (dropped === 0) return v;
   // Frames were lost: a verdict that rests on something NOT being seen (no reply, no other MAC) cannot hold.

@@ -3,7 +3,9 @@
  * send them on an interface through libpcap, capture and correlate every reply.
  */
 import { PcapLink } from '../link/pcap-link.js';
-import { assertInterfaceName, chooseSenderIp, interfaceMac } from '../link/interfaces.js';
+import { assertInterfaceName, chooseSenderIp, interfaceMac, localNetsOf } from '../link/interfaces.js';
+import { DEFAULT_MAX_IPS_PER_MAC, type Net, detect } from '../detect/findings.js';
+import { type Finding, type Severity, finding, sortFindings, worstSeverity } from '../findings/finding.js';
 import type { Link } from '../link/link.js';
 import { PcapWriter } from '../link/pcap-file.js';
 import { type Logger, silentLogger } from '../log.js';
@@ -43,6 +45,10 @@ export interface ProbeOptions {
   waitMs?: number;
   /** Write every frame sent and received to this classic pcap file (nanosecond kernel stamps). */
   pcap?: string;
+  /** The interface's subnets, for off-link targets (default: read from the interface; none with a caller's link). */
+  localNets?: Net[];
+  /** many-ips threshold (default 32). */
+  maxIpsPerMac?: number;
   /** Promiscuous capture (default true: replies to a spoofed sha are addressed to another MAC). */
   promisc?: boolean;
   onRecord?: (r: ProbeRecord) => void;
@@ -53,7 +59,19 @@ export interface ProbeOptions {
   clock?: Clock;
 }
 
+/**
+ * How long a probe keeps listening after its last request by default: a proxy ARP host answers a
+ * broadcast who-has after a random delay of up to proxy_delay (0.8 s by default), so a second
+ * responder shows up to 0.8 s after the first. `waitMs: 0` is the fast path (first replies only).
+ */
+export const DEFAULT_LISTEN_MS = 1000;
+
 export interface ProbeResult extends SessionResult {
+  /** Findings over the replies (ip-conflict, hijack, proxy-arp-router, eth-src-mismatch, capture-drops, unsolicited). */
+  findings: Finding[];
+  worst: Severity | null;
+  /** How long the probe listened after its last request (0: first replies only). */
+  listenedMs: number;
   /** The fields actually used, after defaults. */
   fields: { sip: string; sha: string; tha: string; ethSrc: string; ethDst: string; op: number; vlan: number | null; sipRule: string };
   /** The pcap file could not be written (disk full, I/O error): the run stopped there (summary.interrupted), the file holds the whole records before it. */
@@ -102,7 +120,7 @@ export async function probe(o: ProbeOptions): Promise<ProbeResult> {
   const count = o.count !== undefined ? checkInt(o.count, '--count', 1, 1_000_000) : 1;
   const intervalMs = o.intervalMs !== undefined ? checkInt(o.intervalMs, '--interval', 0, 3_600_000) : DEFAULT_INTERVAL_MS;
   const timeoutMs = o.timeoutMs !== undefined ? checkInt(o.timeoutMs, '--timeout', 1, 3_600_000) : DEFAULT_TIMEOUT_MS;
-  const waitMs = o.waitMs !== undefined ? checkInt(o.waitMs, '--wait', 0, 86_400_000) : 0;
+  const waitMs = o.waitMs !== undefined ? checkInt(o.waitMs, '--wait', 0, 86_400_000) : DEFAULT_LISTEN_MS;
   const plan = planProbe(o);
   if (plan.sipWarning) log.warn({ sip: plan.fields.sip, sipRule: plan.fields.sipRule }, plan.sipWarning);
   log.info({ iface: o.iface, ...plan.fields, targets: plan.requests.length }, 'probe');
@@ -133,9 +151,25 @@ export async function probe(o: ProbeOptions): Promise<ProbeResult> {
       logger: log,
     });
     w?.close();
-    return { ...result, fields: plan.fields, ...(w?.error ? { fileError: w.error } : {}) };
+    const findings = probeFindings(result, o.localNets ?? (o.link ? [] : localNetsOf(o.iface)), o.maxIpsPerMac ?? DEFAULT_MAX_IPS_PER_MAC);
+    return { ...result, findings, worst: worstSeverity(findings), listenedMs: waitMs, fields: plan.fields, ...(w?.error ? { fileError: w.error } : {}) };
   } finally {
     if (!o.link) link?.close();
     pcap?.close();
   }
+}
+
+/** The sweep's rules over a probe's replies (no canaries: off-link = outside the interface's subnets), plus capture drops. */
+export function probeFindings(r: Pick<SessionResult, 'replies' | 'unsolicited' | 'summary'>, localNets: Net[], maxIpsPerMac = DEFAULT_MAX_IPS_PER_MAC): Finding[] {
+  const findings = detect({ replies: r.replies, unsolicited: r.unsolicited, localNets, maxIpsPerMac });
+  if (r.summary.dropped > 0)
+    findings.push(
+      finding('capture-drops', {
+        mac: null,
+        ips: [],
+        message: `the kernel dropped ${r.summary.dropped} frame(s) while we listened (capture ring full): replies, and so findings, may be missing`,
+        evidence: { dropped: r.summary.dropped },
+      }),
+    );
+  return sortFindings(findings);
 }

@@ -10,7 +10,8 @@ import { ArpOp } from '../wire/codes.js';
 import { type ArpFrame, decodeArpFrame, frameVlan } from '../wire/frame.js';
 import { formatMacCached, parseIpv4, readU32 } from '../wire/address.js';
 import type { Clock, TimerHandle } from './clock.js';
-import { keyOf, matchKey } from './match.js';
+import { keyOf, matchKey } from '../correlate/match.js';
+import { type Pairing, PendingTable } from '../correlate/pending.js';
 import { type ProbeRecord, type ProbeSummary, type ReplyRecord, type TimeoutRecord, type UnsolicitedRecord, replyRecord, unsolicitedRecord } from './records.js';
 
 export interface PlannedRequest {
@@ -47,20 +48,6 @@ export interface SessionResult {
   summary: ProbeSummary;
 }
 
-interface SentRequest {
-  id: number;
-  seq: number;
-  tip: string;
-  key: string;
-  vlan: number | undefined;
-  /** Software send time: deadlines run from it. */
-  sentAt: number;
-  /** Kernel time of our request on the wire (its echo), when the link captured it: RTT runs from it. */
-  wireAt: number | undefined;
-  deadline: number;
-  macs: Set<string>;
-  timedOut: boolean;
-}
 
 export const DEFAULT_TIMEOUT_MS = 1000;
 /** Distinct unsolicited sources (MAC, or MAC + target IP) that get a record; the rest are counted. */
@@ -87,8 +74,7 @@ export function runSession(opts: SessionOptions): Promise<SessionResult> {
   const replies: ReplyRecord[] = [];
   const timeouts: TimeoutRecord[] = [];
   const unsolicited: UnsolicitedRecord[] = [];
-  const byKey = new Map<string, SentRequest[]>();
-  const seqByTip = new Map<string, number>();
+  const pending = new PendingTable();
   const macsByTip = new Map<string, Set<string>>();
   const tips = new Set(plan.map((p) => p.tip));
   // Target IPs as numbers, for the fast path over stray replies (a storm must not outrun us).
@@ -104,7 +90,6 @@ export function runSession(opts: SessionOptions): Promise<SessionResult> {
   let strayOther = 0;
   let malformed = 0;
   let sent = 0;
-  let nextId = 1;
   let round = 0;
   let allSent = plan.length === 0 || count <= 0;
   let unresolved = 0;
@@ -176,13 +161,12 @@ export function runSession(opts: SessionOptions): Promise<SessionResult> {
       }
       const fr = d.value;
       if (fr.arp.op !== ArpOp.Reply) return; // requests (ours echoed by a second handle, or others') carry no answer
-      const key = matchKey(fr)!;
-      const cands = byKey.get(key);
-      if (!cands || cands.length === 0) {
+      const pairing = pending.pair(matchKey(fr)!, fr.arp.senderMac, f.time);
+      if (!pairing) {
         stray(f, fr.arp.senderMac, fr);
         return;
       }
-      handleReply(fr, f.time, pickRequest(cands, fr.arp.senderMac, f.time));
+      handleReply(fr, f.time, pairing);
     };
 
     /**
@@ -215,40 +199,19 @@ export function runSession(opts: SessionOptions): Promise<SessionResult> {
     /** Our own request as the wire carried it: its kernel time is where its RTT starts. */
     const onEcho = (f: Captured) => {
       const d = decodeArpFrame(f.bytes);
-      if (!d.ok) return;
-      const key = d.value.arp.op === ArpOp.Request ? matchKey(d.value) : undefined;
-      const cands = byKey.get(key ?? '') ?? [];
-      // Echoes come in send order: the oldest request of that key without a wire time is this one.
-      for (const r of cands) {
-        if (r.wireAt === undefined) {
-          r.wireAt = f.time;
-          return;
-        }
-      }
+      if (d.ok && d.value.arp.op === ArpOp.Request) pending.echo(matchKey(d.value)!, f.time);
     };
 
-    /**
-     * Which request does a reply from `mac` answer? The oldest one this MAC has not answered yet and
-     * whose timeout has not expired; else the newest one (a late or repeated answer).
-     */
-    const pickRequest = (cands: SentRequest[], mac: string, time: number): SentRequest => {
-      for (const r of cands) if (!r.macs.has(mac) && time <= r.deadline) return r;
-      return cands[cands.length - 1]!;
-    };
-
-    const handleReply = (fr: ArpFrame, time: number, req: SentRequest) => {
+    const handleReply = (fr: ArpFrame, time: number, p: Pairing) => {
+      const req = p.request;
       const mac = fr.arp.senderMac;
-      const duplicate = req.macs.has(mac);
-      const late = time > req.deadline;
-      const firstForRequest = req.macs.size === 0;
-      req.macs.add(mac);
       let tipMacs = macsByTip.get(req.tip);
       if (!tipMacs) macsByTip.set(req.tip, (tipMacs = new Set()));
       tipMacs.add(mac);
-      const r = replyRecord(link.name, fr, time, req, { late, duplicate, multipleMacs: tipMacs.size > 1 });
+      const r = replyRecord(link.name, fr, time, req, { late: p.late, duplicate: p.duplicate, multipleMacs: tipMacs.size > 1 });
       replies.push(r);
       emit(r);
-      if (firstForRequest && !req.timedOut) {
+      if (p.first && !req.timedOut) {
         unresolved--;
         maybeDone();
       }
@@ -260,13 +223,7 @@ export function runSession(opts: SessionOptions): Promise<SessionResult> {
         if (finished) return;
         // Register before sending (scapy's order): a link may deliver the echo, or even the reply,
         // while send() runs.
-        const seq = (seqByTip.get(p.tip) ?? 0) + 1;
-        seqByTip.set(p.tip, seq);
-        const now = clock.now();
-        const req: SentRequest = { id: nextId++, seq, tip: p.tip, key: p.key, vlan: p.vlan, sentAt: now, wireAt: undefined, deadline: now + timeoutMs, macs: new Set(), timedOut: false };
-        let list = byKey.get(p.key);
-        if (!list) byKey.set(p.key, (list = []));
-        list.push(req);
+        const req = pending.register(p.tip, p.key, p.vlan, clock.now(), timeoutMs);
         unresolved++;
         try {
           link.send(p.frame);

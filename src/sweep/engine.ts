@@ -15,6 +15,7 @@ import { formatIpv4, readU32 } from '../wire/address.js';
 import { ARP } from '../wire/arp.js';
 import { ArpOp } from '../wire/codes.js';
 import { decodeArpFrame, frameVlan } from '../wire/frame.js';
+import { pickRequest } from '../correlate/pick.js';
 
 export interface SweepProgress {
   sent: number;
@@ -114,8 +115,16 @@ export function runSweepEngine(o: EngineOptions): Promise<EngineResult> {
   // Per-target state in typed arrays: nothing per target for the collector to walk on a /16.
   const attempts = new Uint8Array(n);
   const lastSent = new Float64Array(n);
-  /** Kernel time of the last attempt's echo (NaN until captured): RTT runs from it. */
-  const wireSent = new Float64Array(n);
+  // Per attempt (index i * maxAttempts + k), for the one pick policy (correlate/pick.ts): its send
+  // time, its time on the wire (the echo; NaN until captured), its global send number, and the MACs
+  // that answered it (the first one here, more in a map: rare).
+  const A = 1 + o.retries;
+  const sentAtA = new Float64Array(n * A);
+  const wireAtA = new Float64Array(n * A).fill(NaN);
+  const reqIdA = new Uint32Array(n * A);
+  const firstMacA = new Int32Array(n * A);
+  const moreMacsA = new Map<number, number[]>();
+  let sendSeq = 0;
   /** Id + 1 of the first MAC that answered the target; 0 = unanswered. */
   const firstMac = new Int32Array(n);
   /** Targets answered by several MACs: every MAC id, in order. */
@@ -196,7 +205,13 @@ export function runSweepEngine(o: EngineOptions): Promise<EngineResult> {
         const d = decodeArpFrame(f.bytes);
         if (d.ok && d.value.arp.op !== ArpOp.Reply) {
           const i = index.get(readU32(f.bytes, d.value.eth.payloadOffset + ARP.tpa(6, 4)));
-          if (i >= 0 && Number.isNaN(wireSent[i]!)) wireSent[i] = f.time;
+          // echoes come in send order: this target's oldest attempt not yet seen on the wire
+          if (i >= 0)
+            for (let k = 0; k < attempts[i]!; k++)
+              if (Number.isNaN(wireAtA[i * A + k]!)) {
+                wireAtA[i * A + k] = f.time;
+                break;
+              }
         }
         return;
       }
@@ -229,30 +244,45 @@ export function runSweepEngine(o: EngineOptions): Promise<EngineResult> {
       const mac = fr.arp.senderMac;
       let macId = macIds.get(mac);
       if (macId === undefined) macIds.set(mac, (macId = macIds.size));
+      // Per target: the MACs that claimed it (answered counts, multiple-macs).
       const first = firstMac[i]! - 1;
-      let duplicate = false;
       let multipleMacs = false;
       if (first < 0) {
         firstMac[i] = macId + 1;
         if (i < nCanary) answeredCanaries++;
         else answeredTargets++;
       } else if (first === macId) {
-        duplicate = true;
         multipleMacs = moreMacs.has(i);
       } else {
         multipleMacs = true;
         const list = moreMacs.get(i);
         if (!list) moreMacs.set(i, [first, macId]);
-        else if (list.includes(macId)) duplicate = true;
-        else list.push(macId);
+        else if (!list.includes(macId)) list.push(macId);
       }
-      const attempt = attempts[i]!;
+      // Per request: which attempt it answers, by the one pick policy.
+      const base = i * A;
+      const answeredBy = (k: number): boolean => {
+        const m = firstMacA[base + k]!;
+        return m === macId + 1 || (m !== 0 && (moreMacsA.get(base + k)?.includes(macId) ?? false));
+      };
+      const deadlineOf = (k: number): number => sentAtA[base + k]! + timeoutFor(k + 1);
+      const k = pickRequest(attempts[i]!, deadlineOf, answeredBy, f.time);
+      const duplicate = answeredBy(k);
+      if (!duplicate) {
+        if (firstMacA[base + k] === 0) firstMacA[base + k] = macId + 1;
+        else {
+          const l = moreMacsA.get(base + k);
+          if (l) l.push(macId);
+          else moreMacsA.set(base + k, [macId]);
+        }
+      }
+      const wire = wireAtA[base + k]!;
       const r = replyRecord(
         link.name,
         fr,
         f.time,
-        { tip: formatIpv4(ipOf(i)), sentAt: lastSent[i]!, wireAt: Number.isNaN(wireSent[i]!) ? undefined : wireSent[i]!, seq: attempt, id: i + 1 },
-        { late: f.time > lastSent[i]! + timeoutFor(attempt), duplicate, multipleMacs, ...(i < nCanary ? { extraFlags: CANARY_FLAGS } : {}) },
+        { tip: formatIpv4(ipOf(i)), sentAt: sentAtA[base + k]!, wireAt: Number.isNaN(wire) ? undefined : wire, seq: k + 1, id: reqIdA[base + k]! },
+        { late: f.time > deadlineOf(k), duplicate, multipleMacs, ...(i < nCanary ? { extraFlags: CANARY_FLAGS } : {}) },
       );
       replies++;
       o.onReply?.(r, ip);
@@ -263,7 +293,8 @@ export function runSweepEngine(o: EngineOptions): Promise<EngineResult> {
     const register = (i: number, t: number) => {
       const a = ++attempts[i]!;
       lastSent[i] = t;
-      wireSent[i] = NaN;
+      sentAtA[i * A + a - 1] = t;
+      reqIdA[i * A + a - 1] = ++sendSeq;
       lastSendAt = t;
       resolveBy = Math.max(resolveBy, t + timeoutFor(a));
       if (a < maxAttempts) retryQ[a]!.push(i);

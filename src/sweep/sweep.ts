@@ -19,7 +19,9 @@ import { type EnvironmentError, UsageError } from '../errors.js';
 import { BROADCAST_MAC, ZERO_MAC, formatIpv4, parseIpv4 } from '../wire/address.js';
 import { ArpOp } from '../wire/codes.js';
 import { encodeArpFrame } from '../wire/frame.js';
-import { DEFAULT_MAX_IPS_PER_MAC, type Finding, Observations, type Severity, severityRank } from '../detect/findings.js';
+import { DEFAULT_MAX_IPS_PER_MAC, type Finding, type Net, Observations } from '../detect/findings.js';
+import { type Severity, finding, sortFindings, worstSeverity } from '../findings/finding.js';
+import { localNetsOf } from '../link/interfaces.js';
 import { type SweepProgress, runSweepEngine } from './engine.js';
 import { defaultCanaries, expandTargets, mulberry32, shuffle } from './targets.js';
 
@@ -88,6 +90,8 @@ export interface SweepOptions {
   /** Extra canaries; `canaries: false` disables them (default: one per documentation range not swept). */
   canaries?: string[] | false;
   maxIpsPerMac?: number;
+  /** The interface's subnets, for off-link targets (default: read from the interface; none with a caller's link). */
+  localNets?: Net[];
   baseline?: Map<string, string>;
   pcap?: string;
   /** Promiscuous capture (default true). */
@@ -235,7 +239,8 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
   };
 
   const clock = o.clock ?? systemClock;
-  const obs = new Observations(canaries);
+  // Off-link = outside every subnet of the interface (a caller's link with no interface: give localNets).
+  const obs = new Observations(canaries, o.localNets ?? (o.link ? [] : localNetsOf(o.iface)));
   const keep = o.keepReplies !== false;
   const kept: ReplyRecord[] = [];
   const onReply = (r: ReplyRecord, ip: number) => {
@@ -291,7 +296,12 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
       maxIpsPerMac,
       ...(o.baseline && swept ? { baseline: o.baseline, swept: (ip: string) => sortedHas(swept, parseIpv4(ip)!) } : {}),
     });
-    const worst = findings.reduce<Severity | null>((w, f) => (w === null || severityRank(f.severity) > severityRank(w) ? f.severity : w), null);
+    const dropped = link.stats().dropped;
+    if (dropped > 0) {
+      findings.push(finding('capture-drops', { mac: null, ips: [], message: `the kernel dropped ${dropped} frame(s) while we listened (capture ring full): replies, and so findings, may be missing`, evidence: { dropped } }));
+      sortFindings(findings);
+    }
+    const worst = worstSeverity(findings);
     const summary: SweepSummary = {
       type: 'summary',
       iface: link.name,
@@ -314,7 +324,7 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
       ratePps,
       interrupted: r.interrupted,
       deadlineReached: r.deadlineReached,
-      dropped: link.stats().dropped,
+      dropped,
     };
     w?.close();
     return { replies: kept, unsolicited: r.unsolicited, findings, summary, plan, ...(w?.error ? { fileError: w.error } : {}) };

@@ -6,6 +6,7 @@
  * how the ARP bubble (seed 002) happens: a reply from a host-scoped 169.254.1.1 makes the kernel ARP
  * with sender 169.254.1.1, and every listener learns that address at this host's MAC.
  */
+import { type Finding, finding } from '../findings/finding.js';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -48,11 +49,8 @@ export interface TriggerOptions {
   logger?: Logger;
 }
 
-export interface TriggerLeak {
-  kind: 'host-scoped-sender' | 'link-local-sender' | 'loopback-sender' | 'foreign-sender' | 'unspecified-sender';
-  severity: 'critical' | 'warning';
-  message: string;
-}
+/** A leaked sender: one of the registry's findings (host-scoped-sender, loopback-sender, link-local-sender, foreign-sender, unspecified-sender). */
+export type TriggerLeak = Finding & { kind: 'host-scoped-sender' | 'link-local-sender' | 'loopback-sender' | 'foreign-sender' | 'unspecified-sender' };
 
 export interface TriggerResult {
   type: 'trigger';
@@ -105,18 +103,18 @@ export function echoPacket(raw: Pick<RawModule, 'createChecksum' | 'writeChecksu
 }
 
 /** Is this sender IP one the host must never put on a link? */
-export function classifySender(spa: string, addrs: Array<{ local: string; scope: string; dev: string }>, iface: string): TriggerLeak | null {
+export function classifySender(spa: string, addrs: Array<{ local: string; scope: string; dev: string }>, iface: string, sha: string | null = null): TriggerLeak | null {
   const ip = parseIpv4(spa) ?? 0;
   const a = addrs.find((x) => x.local === spa);
+  const leak = (kind: TriggerLeak['kind'], message: string): TriggerLeak => finding(kind, { mac: sha, ips: [spa], message, evidence: { iface, ...(a ? { dev: a.dev, scope: a.scope } : {}) } }) as TriggerLeak;
   if (a?.scope === 'host')
-    return { kind: 'host-scoped-sender', severity: 'critical', message: `the kernel's ARP request carries ${spa}, an address configured scope host (on ${a.dev}): every host on ${iface} learns ${spa} at this MAC (the ARP bubble; arp_announce=2 on ${iface} stops it)` };
-  if (inPrefix(ip, 0x7f000000, 8)) return { kind: 'loopback-sender', severity: 'critical', message: `the kernel's ARP request carries a loopback sender ${spa}` };
+    return leak('host-scoped-sender', `the kernel's ARP request carries ${spa}, an address configured scope host (on ${a.dev}): every host on ${iface} learns ${spa} at this MAC (the ARP bubble; arp_announce=2 on ${iface} stops it)`);
+  if (inPrefix(ip, 0x7f000000, 8)) return leak('loopback-sender', `the kernel's ARP request carries a loopback sender ${spa}`);
   if (inPrefix(ip, 0xa9fe0000, 16) && a?.dev !== iface)
-    return { kind: 'link-local-sender', severity: 'critical', message: `the kernel's ARP request carries the link-local ${spa}, which is not an address of ${iface}: it leaks onto the link and poisons neighbours (arp_announce=2 on ${iface} stops it)` };
-  if (a && a.dev !== iface && a.dev !== 'lo')
-    return { kind: 'foreign-sender', severity: 'warning', message: `the kernel's ARP request on ${iface} carries ${spa}, an address of ${a.dev} (arp_announce=0 accepts any local source)` };
+    return leak('link-local-sender', `the kernel's ARP request carries the link-local ${spa}, which is not an address of ${iface}: it leaks onto the link and poisons neighbours (arp_announce=2 on ${iface} stops it)`);
+  if (a && a.dev !== iface && a.dev !== 'lo') return leak('foreign-sender', `the kernel's ARP request on ${iface} carries ${spa}, an address of ${a.dev} (arp_announce=0 accepts any local source)`);
   if (ip === 0)
-    return { kind: 'unspecified-sender', severity: 'warning', message: `the kernel's ARP request on ${iface} carries sender 0.0.0.0: no address of this host may be announced there (inet_select_addr found none), so the request looks like a DAD probe and neighbours learn nothing from it` };
+    return leak('unspecified-sender', `the kernel's ARP request on ${iface} carries sender 0.0.0.0: no address of this host may be announced there (inet_select_addr found none), so the request looks like a DAD probe and neighbours learn nothing from it`);
   return null;
 }
 
@@ -176,7 +174,7 @@ export async function trigger(o: TriggerOptions): Promise<TriggerResult> {
     (r.addr_info ?? []).filter((a) => a.local).map((a) => ({ local: a.local!, scope: a.scope ?? 'global', dev: r.ifname })),
   );
   if (result.senderIp) {
-    result.leak = classifySender(result.senderIp, addrs, o.iface);
+    result.leak = classifySender(result.senderIp, addrs, o.iface, result.request?.sha ?? null);
     if (o.src !== undefined && !addrs.some((a) => a.local === o.src) && result.senderIp !== o.src)
       result.note = `--src ${o.src} is not an address of this host: the kernel never uses a foreign source as ARP sender, whatever arp_announce says`;
   } else {

@@ -7,37 +7,21 @@
  * stays within a bounded amount of memory.
  */
 import type { Captured } from '../link/link.js';
-import { keyOf } from '../probe/match.js';
+import { keyOf } from '../correlate/match.js';
 import { BROADCAST_MAC, ZERO_MAC, formatMac, inPrefix, isMulticastMac, parseIpv4 } from '../wire/address.js';
 import { ArpOp, arpOpName } from '../wire/codes.js';
 import { decodeArpFrame, frameVlan } from '../wire/frame.js';
 import type { WireIssue } from '../wire/result.js';
-import type { Severity } from '../detect/findings.js';
+import type { Finding, FindingKind, Severity } from '../findings/finding.js';
 
-export type WatchFindingKind =
-  | 'reply-storm'
-  | 'flip-flop'
-  | 'ip-moved'
-  | 'duplicate-reply'
-  | 'gratuitous'
-  | 'eth-src-mismatch'
-  | 'unsolicited-reply'
-  | 'bogus-sender'
-  | 'malformed';
+/** The kinds watch raises (all from the one registry, src/findings/finding.ts). */
+export type WatchFindingKind = Extract<FindingKind, 'capture-drops' | 'reply-storm' | 'flip-flop' | 'ip-moved' | 'ip-conflict' | 'gratuitous' | 'eth-src-mismatch' | 'unsolicited' | 'host-scoped-sender' | 'loopback-sender' | 'bogus-sender' | 'malformed'>;
 
 /** Why a sender is bogus (evidence.reason of a bogus-sender finding). */
 export type BogusReason = 'host-scoped' | 'loopback' | 'link-local' | 'unspecified' | 'multicast-ip' | 'broadcast-ip' | 'broadcast-mac' | 'multicast-mac' | 'zero-mac';
 
-export interface WatchFinding {
-  type: 'finding';
-  kind: WatchFindingKind;
-  severity: Severity;
-  mac: string | null;
-  ips: string[];
-  time: string;
-  message: string;
-  evidence: Record<string, unknown>;
-}
+/** A finding raised while watching: the one Finding, with the time of the frame that raised it. */
+export type WatchFinding = Finding & { kind: WatchFindingKind; time: string };
 
 export interface ArpRecord {
   type: 'arp';
@@ -211,8 +195,19 @@ export class ArpWatcher {
     this.emit({ type: 'finding', time: iso(time), ...f });
   }
 
-  /** Frames the capture lost (kernel drops), reported in the summary; set by whoever owns the link. */
+  /** Frames the capture lost (kernel drops), reported in the summary; set by noteDropped(). */
   dropped = 0;
+
+  /** The link's kernel drop count at the end of a capture: a capture-drops finding when not 0. */
+  noteDropped(n: number, time: number): void {
+    this.dropped = n;
+    if (n > 0)
+      this.finding(
+        { kind: 'capture-drops', severity: 'warning', mac: null, ips: [], message: `the kernel dropped ${n} frame(s) while we listened (capture ring full): findings may be missing; raise --ring`, evidence: { dropped: n } },
+        time,
+        'drops',
+      );
+  }
 
   ingest(frame: Captured): void {
     const t = frame.time;
@@ -313,7 +308,7 @@ export class ArpWatcher {
     if (duplicateOf)
       this.finding(
         {
-          kind: 'duplicate-reply',
+          kind: 'ip-conflict',
           severity: 'warning',
           mac: arp.senderMac,
           ips: [arp.senderIp],
@@ -326,7 +321,7 @@ export class ArpWatcher {
       );
     if (arp.op === ArpOp.Reply && !gratuitous && !rec.answers)
       this.finding(
-        { kind: 'unsolicited-reply', severity: 'info', mac: arp.senderMac, ips: [arp.senderIp], message: `${arp.senderMac} says ${arp.senderIp} is-at ${arp.senderMac} to ${arp.targetIp} (${arp.targetMac}) without a request seen`, evidence: { tpa: arp.targetIp, tha: arp.targetMac } },
+        { kind: 'unsolicited', severity: 'info', mac: arp.senderMac, ips: [arp.senderIp], message: `${arp.senderMac} says ${arp.senderIp} is-at ${arp.senderMac} to ${arp.targetIp} (${arp.targetMac}) without a request seen`, evidence: { tpa: arp.targetIp, tha: arp.targetMac } },
         t,
         `unsol|${arp.senderMac}`,
         this.stormWindowMs,
@@ -363,7 +358,9 @@ export class ArpWatcher {
       reason = 'broadcast-ip';
       why = 'sender 255.255.255.255';
     }
-    if (reason) this.finding({ kind: 'bogus-sender', severity, mac: sha, ips: [spa], message: `${sha}: ${why}`, evidence: { op, reason } }, t, `bogus|${sha}|${spa}`, this.flipWindowMs);
+    // host-scope and loopback senders are the kinds trigger raises for the kernel's own requests
+    const kind: WatchFindingKind = reason === 'host-scoped' ? 'host-scoped-sender' : reason === 'loopback' ? 'loopback-sender' : 'bogus-sender';
+    if (reason) this.finding({ kind, severity, mac: sha, ips: [spa], message: `${sha}: ${why}`, evidence: { op, reason } }, t, `bogus|${sha}|${spa}`, this.flipWindowMs);
     // A sender MAC nobody can own: whoever learns it sends this IP's traffic to everyone (or no one).
     const macReason: BogusReason | undefined = sha === BROADCAST_MAC ? 'broadcast-mac' : sha === ZERO_MAC ? 'zero-mac' : isMulticastMac(sha) ? 'multicast-mac' : undefined;
     if (macReason)

@@ -104,7 +104,7 @@ describe('watch on a live segment, traffic made by probe/respond/inject-raw', { 
     assert.ok(live.filter((r) => r.type === 'arp' && r.opcode === 2).every((r) => r.answers.latencyMs >= 0));
   });
 
-  test('an IP conflict: two MACs answer each request (duplicate-reply, ip-moved, flip-flop)', async () => {
+  test('an IP conflict: two MACs answer each request (ip-conflict, ip-moved, flip-flop)', async () => {
     const { live, summary } = await watched('conflict', async () => {
       const resp = await startCli(ns.rogue!, ['respond', '--iface', 'eth0', '--json', '--claim', '10.0.0.5=02:00:00:00:00:0a', '--claim', '10.0.0.5=02:00:00:00:00:0b']);
       try {
@@ -113,7 +113,7 @@ describe('watch on a live segment, traffic made by probe/respond/inject-raw', { 
         await stopChild(resp.child);
       }
     });
-    assert.deepEqual(kinds(live), ['duplicate-reply:warning', 'ip-moved:info', 'flip-flop:warning']);
+    assert.deepEqual(kinds(live), ['ip-conflict:warning', 'ip-moved:info', 'flip-flop:warning']);
     assert.deepEqual(summary.multiMacIps, { '10.0.0.5': ['02:00:00:00:00:0a', '02:00:00:00:00:0b'] });
     assert.deepEqual([summary.requests, summary.replies, summary.paired], [2, 4, 4]);
   });
@@ -132,7 +132,7 @@ describe('watch on a live segment, traffic made by probe/respond/inject-raw', { 
     const plain = await watched('bubble-plain', send);
     assert.deepEqual(findingKeys(plain.live), ['bogus-sender:warning:02:00:00:00:00:b0:169.254.1.1']);
     const scoped = await watched('bubble-scoped', send, ['--host-scoped', '169.254.1.1']);
-    assert.deepEqual(kinds(scoped.live), ['bogus-sender:critical']);
+    assert.deepEqual(kinds(scoped.live), ['host-scoped-sender:critical']);
     assert.equal(scoped.live.find((r) => r.type === 'finding')!.evidence.reason, 'host-scoped');
   });
 

@@ -55,8 +55,7 @@ describe('Observations', () => {
     assert.equal(a.responders, 3);
     const kinds = a.findings({}).map((f) => [f.kind, f.severity, f.ips.length]);
     assert.deepEqual(kinds, [
-      ['canary-answered', 'critical', 1],
-      ['many-ips', 'critical', 40],
+      ['hijack', 'critical', 40],
       ['ip-conflict', 'critical', 1],
       ['ip-conflict', 'critical', 1],
       ['eth-src-mismatch', 'warning', 1],
@@ -70,11 +69,11 @@ describe('Observations', () => {
     for (let k = 65535; k >= 0; k--) obs.addIp(base + k, { mac: P, ethSrc: P, ethSrcMismatch: false });
     obs.addIp(parseIpv4('192.0.2.234')!, { mac: P, ethSrc: P, ethSrcMismatch: false });
     const f = obs.findings({ maxIpsPerMac: 1000 });
-    assert.deepEqual(f.map((x) => x.kind), ['canary-answered', 'many-ips']);
-    assert.equal(f[0]!.evidence.ipsClaimed, 65536);
-    assert.equal(f[1]!.evidence.count, 65536);
-    assert.deepEqual(f[1]!.ips, Array.from({ length: 50 }, (_, k) => formatIpv4(base + k)));
-    assert.match(f[1]!.message, /answers for 65536 IPs \(threshold 1000\): hijacking/);
+    assert.deepEqual(f.map((x) => x.kind), ['hijack'], 'a canary answered and more on-link IPs than the threshold: one hijack finding');
+    assert.equal(f[0]!.evidence.onLinkClaimed, 65536);
+    assert.deepEqual(f[0]!.evidence.canaries, ['192.0.2.234']);
+    assert.deepEqual(f[0]!.ips, Array.from({ length: 50 }, (_, k) => formatIpv4(base + k)));
+    assert.match(f[0]!.message, /answers for off-link 192\.0\.2\.234 and claims 65536 on-link IPs \(threshold 1000\)/);
   });
 
   test('three MACs on one IP are one conflict listing all three, in order of arrival', () => {
@@ -89,6 +88,30 @@ describe('Observations', () => {
       ['10.0.9.9', 'aa:00:00:00:09:09'],
     ]);
     const f = detect({ replies: [rep('192.0.2.234', P), rep('10.0.0.5', 'aa:00:00:00:00:05')], canaries: ['192.0.2.234'], baseline, swept: (ip) => ip.startsWith('10.0.0.') });
-    assert.deepEqual(f.map((x) => x.kind), ['canary-answered']);
+    assert.deepEqual(f.map((x) => x.kind), ['proxy-arp-router'], 'a canary only: a router with proxy_arp, a warning');
+  });
+
+  test('a proxy-ARP router (off-link only) is a warning; the same MAC taking on-link IPs is a hijack', () => {
+    const localNets = [{ base: parseIpv4('10.0.0.0')!, len: 24 }];
+    const gw = 'aa:00:00:00:00:01';
+    // A Cisco-style gateway: answers the canaries and an off-link target, plus its own address.
+    const router = detect({ replies: [rep('192.0.2.234', gw), rep('8.8.8.8', gw), rep('10.0.0.1', gw)], canaries: ['192.0.2.234'], localNets });
+    assert.deepEqual(router.map((x) => [x.kind, x.severity]), [['proxy-arp-router', 'warning']]);
+    assert.deepEqual(router[0]!.evidence.offLink, ['8.8.8.8', '192.0.2.234']);
+    // The same MAC also answering an on-link IP that its owner answers: taking it.
+    const taken = detect({ replies: [rep('8.8.8.8', gw), rep('10.0.0.1', gw), rep('10.0.0.7', 'aa:00:00:00:00:07'), rep('10.0.0.7', gw)], localNets });
+    assert.deepEqual(taken.map((x) => [x.kind, x.severity]), [['hijack', 'critical'], ['ip-conflict', 'critical']]);
+    // Off-link answers + more on-link claims than the threshold that no baseline gives it.
+    const many = Array.from({ length: 40 }, (_, i) => rep(`10.0.0.${i + 10}`, gw));
+    assert.deepEqual(detect({ replies: [rep('8.8.8.8', gw), ...many], localNets }).map((x) => x.kind), ['hijack']);
+    const baseline = new Map(many.map((r) => [r.tip, gw]));
+    assert.deepEqual(detect({ replies: [rep('8.8.8.8', gw), ...many], localNets, baseline }).map((x) => x.kind), ['proxy-arp-router', 'new-host'], 'the baseline gives it those 40 (8.8.8.8 is not in it)');
+  });
+
+  test('a host that owns 40 addresses, all in the baseline: no finding (baseline IPs never count toward many-ips)', () => {
+    const mac = 'aa:00:00:00:00:40';
+    const replies = Array.from({ length: 40 }, (_, i) => rep(`10.0.2.${i + 1}`, mac));
+    assert.deepEqual(detect({ replies }).map((x) => x.kind), ['many-ips'], 'without a baseline: many-ips');
+    assert.deepEqual(detect({ replies, baseline: new Map(replies.map((r) => [r.tip, mac])) }), []);
   });
 });

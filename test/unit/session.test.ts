@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { MemoryLink } from '../../src/link/memory-link.js';
 import { FakeClock } from '../../src/probe/clock.js';
-import { answers, matchKey } from '../../src/probe/match.js';
+import { answers, matchKey } from '../../src/correlate/match.js';
 import { judge, parseExpectation } from '../../src/probe/expect.js';
 import { type SessionOptions, runSession } from '../../src/probe/session.js';
 import { decodeArpFrame, encodeArpFrame } from '../../src/wire/index.js';

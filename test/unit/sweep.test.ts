@@ -71,12 +71,12 @@ describe('findings', () => {
     replies.push(rep('10.0.0.10', H(10)));
     const f = detect({ replies, canaries: ['192.0.2.234'] });
     assert.deepEqual(f.map((x) => [x.kind, x.severity, x.mac]), [
-      ['canary-answered', 'critical', P],
-      ['many-ips', 'critical', P],
+      ['hijack', 'critical', P],
       ['ip-conflict', 'critical', P],
     ]);
-    assert.equal(f[1]!.evidence.count, 60);
-    assert.match(f[2]!.message, /10\.0\.0\.10 is answered by 2 MACs/);
+    assert.equal(f[0]!.evidence.onLinkClaimed, 60);
+    assert.equal(f[0]!.evidence.takenFromOthers, 1);
+    assert.match(f[1]!.message, /10\.0\.0\.10 is answered by 2 MACs/);
   });
   test('many IPs alone is a warning (could be its guests); threshold configurable', () => {
     const replies = Array.from({ length: 40 }, (_, i) => rep(`10.0.1.${i}`, P));
@@ -218,7 +218,7 @@ describe('sweep engine on a memory link with a fake clock', () => {
     const r = await p;
     assert.equal(r.summary.answered, 62);
     assert.equal(r.summary.canariesAnswered, 3);
-    assert.deepEqual(r.findings.map((f) => [f.kind, f.severity]), [['canary-answered', 'critical'], ['many-ips', 'critical']]);
+    assert.deepEqual(r.findings.map((f) => [f.kind, f.severity]), [['hijack', 'critical']]);
     assert.equal(r.summary.worst, 'critical');
     assert.equal(r.replies.length, 65);
     const lean = new FakeClock();
@@ -265,7 +265,7 @@ describe('sweep engine on a memory link with a fake clock', () => {
       const r = await p;
       assert.equal(proxy.dropped(), 0, 'no request dropped by the proxy queue');
       assert.deepEqual([r.summary.answered, r.summary.canariesAnswered, r.summary.sent], [254, 3, 257], 'every address answered on the first pass');
-      assert.deepEqual(r.findings.map((f) => [f.kind, f.severity]), [['canary-answered', 'critical'], ['many-ips', 'critical']]);
+      assert.deepEqual(r.findings.map((f) => [f.kind, f.severity]), [['hijack', 'critical']]);
     }
   });
 

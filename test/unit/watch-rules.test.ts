@@ -39,14 +39,14 @@ describe('watch rules', () => {
     assert.deepEqual(run([[0, req('10.51.163.7', bm2)]], { hostScoped: ['169.254.1.1'] }).findings[0]!.evidence, { op: 1, reason: 'host-scoped' });
   });
 
-  test('one request answered by two MACs: duplicate-reply (warning), both paired', () => {
+  test('one request answered by two MACs: ip-conflict (warning), both paired', () => {
     const a = run([
       [0, req('10.0.0.5')],
       [1, rep('10.0.0.5', '02:00:00:00:00:0a')],
       [2, rep('10.0.0.5', '02:00:00:00:00:0b')],
       [3, rep('10.0.0.5', '02:00:00:00:00:0b')],
     ]);
-    assert.deepEqual(a.kinds, ['duplicate-reply:warning', 'ip-moved:info']);
+    assert.deepEqual(a.kinds, ['ip-conflict:warning', 'ip-moved:info']);
     assert.deepEqual(a.findings[0]!.evidence, { macs: ['02:00:00:00:00:0a', '02:00:00:00:00:0b'], asker: '10.0.0.1' });
     assert.equal(a.summary.paired, 3);
     // The same MAC answering twice (a retransmission) is not a duplicate.
@@ -68,7 +68,7 @@ describe('watch rules', () => {
       { asker: '10.0.0.77', askerMac: other.mac, latencyMs: 1.5 },
       undefined,
     ]);
-    assert.deepEqual(a.kinds, ['unsolicited-reply:info'], 'the reply 8 s later answers nothing');
+    assert.deepEqual(a.kinds, ['unsolicited:info'], 'the reply 8 s later answers nothing');
     // VLANs are separate pairing domains.
     const v = run([[0, req('10.0.0.3', R, { vlans: [{ vid: 42 }] })], [1, rep('10.0.0.3', '02:00:00:00:00:03', R, { vlans: [{ vid: 43 }] })]]);
     assert.equal(v.arp[1]!.answers, undefined);
@@ -85,7 +85,7 @@ describe('watch rules', () => {
   });
 
   test('bogus senders: loopback, multicast and broadcast IPs; broadcast, multicast and zero MACs; DAD is fine', () => {
-    const reasons = (f: ArpFrameSpec) => run([[0, f]]).findings.filter((x) => x.kind === 'bogus-sender').map((x) => `${x.evidence.reason}:${x.severity}`);
+    const reasons = (f: ArpFrameSpec) => run([[0, f]]).findings.filter((x) => x.kind === 'bogus-sender' || x.kind === 'loopback-sender').map((x) => `${x.evidence.reason}:${x.severity}`);
     assert.deepEqual(reasons(req('10.0.0.2', { mac: '02:00:00:00:00:09', ip: '127.0.0.1' })), ['loopback:critical']);
     assert.deepEqual(reasons(req('10.0.0.2', { mac: '02:00:00:00:00:09', ip: '224.0.0.1' })), ['multicast-ip:warning']);
     assert.deepEqual(reasons(req('10.0.0.2', { mac: '02:00:00:00:00:09', ip: '255.255.255.255' })), ['broadcast-ip:warning']);
@@ -106,7 +106,7 @@ describe('watch rules', () => {
 
   test('flip-flop needs two changes within the window', () => {
     const flips = (gap: number) => run([0, 1, 2].map((i): [number, ArpFrameSpec] => [i * gap, rep('10.0.0.5', i % 2 ? '02:00:00:00:00:0b' : '02:00:00:00:00:0a')]), { flipWindowMs: 60_000 }).kinds;
-    assert.deepEqual(flips(1000), ['unsolicited-reply:info', 'unsolicited-reply:info', 'ip-moved:info', 'flip-flop:warning'], 'unsolicited-reply: once per MAC and storm window');
+    assert.deepEqual(flips(1000), ['unsolicited:info', 'unsolicited:info', 'ip-moved:info', 'flip-flop:warning'], 'unsolicited: once per MAC and storm window');
     assert.deepEqual(flips(61_000).filter((k) => !k.startsWith('unsolicited')), ['ip-moved:info', 'ip-moved:info']);
   });
 });
@@ -208,7 +208,7 @@ describe('watch: text format', () => {
       '12:00:00.010 02:00:00:00:00:02 > 02:00:00:00:00:01 ARP Reply 10.0.0.2 is-at 02:00:00:00:00:02 (to 10.0.0.1, 10 ms after the request)',
       '12:00:00.020 02:00:00:00:00:66 > 02:00:00:00:00:01 ARP Reply 10.0.0.9 is-at 02:00:00:00:00:09 (eth src 02:00:00:00:00:66) [no request seen]',
       '12:00:00.020 !! WARNING eth-src-mismatch: ARP reply claiming 02:00:00:00:00:09 comes from Ethernet source 02:00:00:00:00:66',
-      '12:00:00.020 !! info unsolicited-reply: 02:00:00:00:00:09 says 10.0.0.9 is-at 02:00:00:00:00:09 to 10.0.0.1 (02:00:00:00:00:01) without a request seen',
+      '12:00:00.020 !! info unsolicited: 02:00:00:00:00:09 says 10.0.0.9 is-at 02:00:00:00:00:09 to 10.0.0.1 (02:00:00:00:00:01) without a request seen',
       lines[5]!,
       lines[6]!,
     ]);
@@ -216,7 +216,7 @@ describe('watch: text format', () => {
     assert.match(lines[6]!, /^12:00:00\.030 !! info malformed: /);
     const sum = formatWatchSummary(a.summary);
     assert.equal(sum[0], '--- 4 frames: 1 requests, 2 replies (1 paired with a request), 0 other ops, 0 gratuitous, 1 malformed, 0 not ARP; 3 IPs, 3 MACs; 0.0 s ---');
-    assert.equal(sum[1], 'findings: 3 (eth-src-mismatch 1, unsolicited-reply 1, malformed 1)');
+    assert.equal(sum[1], 'findings: 3 (eth-src-mismatch 1, unsolicited 1, malformed 1)');
     assert.equal(sum[2], 'malformed by issue: TRUNCATED 1');
   });
 });

@@ -42,7 +42,7 @@ describe('watch analyser on the committed fixtures', () => {
     assert.deepEqual(analyse('flipflop.pcap').summary.multiMacIps, { '10.0.0.5': ['02:00:00:00:00:0a', '02:00:00:00:00:0b'] });
     assert.deepEqual(analyse('gratuitous.pcap').kinds, ['gratuitous:info']);
     assert.deepEqual(analyse('bubble.pcap').kinds, ['bogus-sender:warning']);
-    assert.deepEqual(analyse('bubble.pcap', { hostScoped: ['169.254.1.1'] }).kinds, ['bogus-sender:critical'], 'a configured host-scope address is critical');
+    assert.deepEqual(analyse('bubble.pcap', { hostScoped: ['169.254.1.1'] }).kinds, ['host-scoped-sender:critical'], 'a configured host-scope address is critical');
     assert.deepEqual(analyse('eth-src.pcap').kinds, ['eth-src-mismatch:warning']);
   });
   test('hostile frames: counted, shown with raw fields, never thrown; the counters add up', () => {
@@ -62,7 +62,7 @@ describe('watch analyser on the committed fixtures', () => {
     w.ingest({ time: 1, bytes: encodeArpFrame({ senderMac: '02:00:00:00:00:01', senderIp: '0.0.0.0', targetIp: '10.0.0.9' }) });
     w.ingest({ time: 2, bytes: encodeArpFrame({ op: 2, senderMac: '02:00:00:00:00:02', senderIp: '10.0.0.9', targetIp: '10.0.0.1', targetMac: '02:00:00:00:00:01' }) });
     w.ingest({ time: 3, bytes: encodeArpFrame({ op: 2, senderMac: '02:00:00:00:00:03', senderIp: '0.0.0.0', targetIp: '10.0.0.1', targetMac: '02:00:00:00:00:01' }) });
-    assert.deepEqual(records.filter((r) => r.type === 'finding').map((r) => r.type === 'finding' && r.kind), ['unsolicited-reply', 'bogus-sender', 'unsolicited-reply']);
+    assert.deepEqual(records.filter((r) => r.type === 'finding').map((r) => r.type === 'finding' && r.kind), ['unsolicited', 'bogus-sender', 'unsolicited']);
   });
   test('metrics: frames by op, findings by kind, MACs per IP, replies per MAC', async () => {
     const m = new WatchMetrics();

@@ -5,7 +5,8 @@ import { type ProbeOptions, probe } from '../../probe/probe.js';
 import { type GlobalArgs, runCommand } from '../context.js';
 import { requireValues } from '../options.js';
 import { ExitCode } from '../exit-codes.js';
-import { formatProbeRecord, formatProbeSummary } from '../format.js';
+import { formatFinding, formatProbeRecord, formatProbeSummary } from '../format.js';
+import { SEVERITIES, type Severity, failsOn } from '../../findings/finding.js';
 
 export interface ProbeArgs extends GlobalArgs {
   iface: string;
@@ -25,6 +26,7 @@ export interface ProbeArgs extends GlobalArgs {
   pcap?: string;
   promisc: boolean;
   expect?: string;
+  failOn: string;
 }
 
 export function probeOptions<T>(y: Argv<T>) {
@@ -42,9 +44,10 @@ export function probeOptions<T>(y: Argv<T>) {
     .option('count', { alias: 'c', type: 'number', describe: 'requests per target (default 1)' })
     .option('interval', { type: 'number', describe: 'ms between rounds when --count > 1 (default 1000)' })
     .option('timeout', { type: 'number', describe: 'ms to wait for a first reply to each request (default 1000: covers proxy_delay 0.8 s)' })
-    .option('wait', { type: 'number', describe: 'ms to keep listening after the last request, for late and extra replies (default 0)' })
+    .option('wait', { type: 'number', describe: 'ms to keep listening after the last request, for a second responder and late replies (default 1000: covers proxy_delay 0.8 s; 0 = first replies only)' })
     .option('pcap', { type: 'string', describe: 'write every frame sent and received to this pcap file (kernel nanosecond stamps)' })
     .option('promisc', { type: 'boolean', default: true, describe: 'promiscuous capture (--no-promisc: replies to a spoofed --sha are then not seen)' })
+    .option('fail-on', { type: 'string', choices: [...SEVERITIES, 'none'], default: 'warning', describe: 'exit 1 when a finding at or above this severity exists (ip-conflict, hijack, proxy-arp-router, ...)' })
     .option('expect', { type: 'string', describe: 'reply (default: every target answered) | none (nothing answered) | MAC (answered by that MAC only)' });
 }
 
@@ -76,14 +79,21 @@ export const probeCommand: CommandModule<GlobalArgs, ProbeArgs> = {
         signal,
         logger: log,
       });
-      const verdict = judge(expectation, result.summary);
-      const summary = { ...result.summary, expect: describeExpectation(expectation), ok: verdict.ok };
-      out.summary(summary, () => formatProbeSummary(summary, result.fields, verdict));
+      const verdict = judge(expectation, result.summary, result.listenedMs);
+      const failOn = argv.failOn as Severity | 'none';
+      const failing = result.findings.filter((f) => failsOn(f.severity, failOn));
+      const ok = verdict.ok && failing.length === 0;
+      const summary = { ...result.summary, findings: result.findings.length, worst: result.worst, listenedMs: result.listenedMs, expect: describeExpectation(expectation), failOn, ok };
+      for (const f of result.findings) out.json ? out.record(f) : out.line(formatFinding(f));
+      out.summary(summary, () => [
+        ...formatProbeSummary(summary, result.fields, verdict),
+        ...(failing.length ? [`fail-on ${failOn}: ${failing.length} finding(s) at or above ${failOn}`] : []),
+      ]);
       // The summary above is printed first: a full disk loses the rest of the capture, not the results.
       if (result.fileError) {
         out.error(result.fileError);
         return ExitCode.ENVIRONMENT;
       }
-      return verdict.ok ? ExitCode.OK : ExitCode.NOT_MET;
+      return ok ? ExitCode.OK : ExitCode.NOT_MET;
     }),
 };

@@ -1,6 +1,6 @@
 /** `arpinject sweep`: ask for every address in a range, keep every reply, call out hijacking. */
 import type { Argv, CommandModule } from 'yargs';
-import { type Finding, SEVERITIES, type Severity, severityRank } from '../../detect/findings.js';
+import { SEVERITIES, type Severity, failsOn } from '../../findings/finding.js';
 import { UsageError } from '../../errors.js';
 import type { ReplyRecord } from '../../probe/records.js';
 import { readBaseline } from '../../sweep/baseline.js';
@@ -14,6 +14,7 @@ import { vendorOf } from '../../sweep/vendor.js';
 import { parseIpv4 } from '../../wire/address.js';
 import { type GlobalArgs, runCommand } from '../context.js';
 import { requireValues } from '../options.js';
+import { formatFinding } from '../format.js';
 import { ExitCode } from '../exit-codes.js';
 
 export interface SweepArgs extends GlobalArgs {
@@ -47,7 +48,6 @@ export interface SweepArgs extends GlobalArgs {
   yesFlood: boolean;
 }
 
-const SEVERITY_LABEL: Record<Severity, string> = { critical: 'CRITICAL', warning: 'WARNING ', info: 'info    ' };
 
 /** Targets from a file or stdin, streamed line by line (bounded; Ctrl-C works while it waits). undefined: interrupted. */
 async function readTargetsFile(path: string, signal: AbortSignal, maxTargets: number | undefined, includeEdges: boolean): Promise<string[] | undefined> {
@@ -105,7 +105,6 @@ async function sweepFlushing(ndjson: ReplyNdjson | undefined, o: SweepOptions): 
   }
 }
 
-export const formatFinding = (f: Finding): string => `${SEVERITY_LABEL[f.severity]} ${f.kind.padEnd(17)} ${f.message}`;
 
 export function formatSweepSummary(s: SweepSummary): string {
   return (
@@ -213,7 +212,7 @@ export const sweepCommand: CommandModule<GlobalArgs, SweepArgs> = {
       });
       bar?.done();
       const failOn = argv.failOn as Severity | 'none';
-      const failing = failOn === 'none' ? [] : result.findings.filter((f) => severityRank(f.severity) >= severityRank(failOn));
+      const failing = result.findings.filter((f) => failsOn(f.severity, failOn));
       if (out.json) for (const f of result.findings) out.record(f);
       else {
         const rows = formatResponders(result.replies);

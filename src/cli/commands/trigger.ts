@@ -70,8 +70,11 @@ export const triggerCommand: CommandModule<GlobalArgs, TriggerArgs> = {
       preflightInterface(argv.iface);
       assertUnicastDst(dst, interfaceIpv4(argv.iface));
       const r = await trigger({ iface: argv.iface, dst, ...(src ? { src } : {}), ...(timeoutMs ? { timeoutMs } : {}), flush: argv.flush, logger: log });
-      if (out.json) out.record(r);
-      else for (const l of formatTrigger(r)) out.line(l);
+      if (out.json) {
+        // the leak is one of the registry's findings: a finding record like every command's, then the result
+        if (r.leak) out.record(r.leak);
+        out.record(r);
+      } else for (const l of formatTrigger(r)) out.line(l);
       return r.request && !r.leak ? ExitCode.OK : ExitCode.NOT_MET;
     }),
 };

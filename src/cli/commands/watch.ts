@@ -141,7 +141,7 @@ export const watchCommand: CommandModule<GlobalArgs, WatchArgs> = {
               // What the kernel captured before the stop is counted, not left in the ring.
               link.flush();
               link.close();
-              watcher.dropped = link.stats().dropped;
+              watcher.noteDropped(link.stats().dropped, Date.now());
               pcap?.close();
             }
             fileError = pcap?.error;
