@@ -98,7 +98,7 @@ try {
     const v = timed(ns, [process.execPath, cli, '--version'], join(dir, `start${i}.txt`));
     starts.push({ wallMs: v.wallMs, replies: 0, rssMb: v.rssMb });
     const f = join(dir, `ours${i}.ndjson`);
-    const r = timed(ns, [process.execPath, cli, 'sweep', '--iface', 'bond0', cidr, '--include-edges', '--max-targets', String(total), '--rate', '0', '--retries', '0', '--timeout', '500', '--wait', '0', '--no-canaries', '--fail-on', 'none', '--json'], f);
+    const r = timed(ns, [process.execPath, cli, 'sweep', '--iface', 'bond0', cidr, '--include-edges', '--max-targets', String(total), '--rate', '0', '--yes-flood', '--retries', '0', '--timeout', '500', '--wait', '0', '--no-canaries', '--fail-on', 'none', '--json'], f);
     const lines = readFileSync(f, 'utf8').trim().split('\n');
     const summary = JSON.parse(lines.at(-1)!);
     if (r.code !== 0 || summary.type !== 'summary') throw new Error(`arpinject sweep failed: exit ${r.code}`);

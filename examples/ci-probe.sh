@@ -19,7 +19,7 @@ rc=$?
 summary=$(printf '%s\n' "$out" | tail -n 1)
 case $rc in
   0) echo "ok: $ip is claimed by $mac only" ;;
-  1) claimed=$(printf '%s' "$summary" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const r=JSON.parse(s);console.log(JSON.stringify(r.macs))})')
+  1) claimed=$(printf '%s' "$summary" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const r=JSON.parse(s);console.log(JSON.stringify(r.claims))})')
      echo "FAIL: expected $ip -> $mac only; claimed: $claimed" ;;
   *) echo "ERROR (exit $rc): $(printf '%s' "$summary")" ;;
 esac

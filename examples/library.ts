@@ -19,6 +19,6 @@ const result = await probe({
   waitMs: 1000, // then keep listening: a second MAC for the same IP is a conflict
 });
 
-for (const r of result.replies as ReplyRecord[]) console.log(`${r.tip} is-at ${r.mac} after ${r.rttMs} ms`);
-for (const t of result.timeouts) console.log(`${t.tip}: no reply`);
-console.log(JSON.stringify({ answered: result.summary.answered, conflicts: result.summary.conflicts, macs: result.summary.macs }));
+for (const r of result.replies as ReplyRecord[]) console.log(`${r.ip} is-at ${r.mac} after ${r.rttMs} ms`);
+for (const t of result.timeouts) console.log(`${t.ip}: no reply`);
+console.log(JSON.stringify({ answered: result.summary.answered, conflicts: result.summary.conflicts, claims: result.summary.claims }));

@@ -9,12 +9,12 @@ export { probe, planProbe } from './probe/probe.js';
 export type { ProbeOptions, ProbeResult, ResolvedProbe } from './probe/probe.js';
 export { runSession, DEFAULT_TIMEOUT_MS, DEFAULT_INTERVAL_MS } from './probe/session.js';
 export type { SessionOptions, SessionResult, PlannedRequest } from './probe/session.js';
-export type { ProbeRecord, ReplyRecord, TimeoutRecord, UnsolicitedRecord, ProbeSummary } from './probe/records.js';
+export type { ProbeRecord, ReplyRecord, TimeoutRecord, UnsolicitedRecord, ProbeSummary } from './records/records.js';
 export { answers, matchKey, keyOf } from './correlate/match.js';
 export { parseExpectation, judge, describeExpectation } from './probe/expect.js';
 export type { Expectation } from './probe/expect.js';
-export { systemClock, FakeClock } from './probe/clock.js';
-export type { Clock, TimerHandle } from './probe/clock.js';
+export { systemClock, FakeClock } from './time/clock.js';
+export type { Clock, TimerHandle } from './time/clock.js';
 
 // Links: where frames go and come from.
 export type { Link, Captured, LinkStats } from './link/link.js';

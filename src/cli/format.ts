@@ -1,6 +1,6 @@
 /** Human text for probe records, in the spirit of arping: one line per reply/timeout, then a summary. */
 import type { Finding, Severity } from '../findings/finding.js';
-import type { ProbeRecord, ProbeSummary } from '../probe/records.js';
+import type { ProbeRecord, ProbeSummary } from '../records/records.js';
 
 const SEVERITY_LABEL: Record<Severity, string> = { critical: 'CRITICAL', warning: 'WARNING ', info: 'info    ' };
 /** One finding, one line: the same in probe, sweep and trigger. */
@@ -17,10 +17,10 @@ export function formatProbeRecord(r: ProbeRecord): string {
       if (r.late) extra.push('late');
       if (r.duplicate) extra.push('duplicate');
       if (r.flags.includes('multiple-macs')) extra.push('MULTIPLE MACS');
-      return `reply   ${r.tip.padEnd(15)} is-at ${r.mac}  ${ms(r.rttMs).padStart(8)} ms  seq=${r.seq}${extra.length ? '  [' + extra.join(', ') + ']' : ''}`;
+      return `reply   ${r.ip.padEnd(15)} is-at ${r.mac}  ${ms(r.rttMs).padStart(8)} ms  seq=${r.seq}${extra.length ? '  [' + extra.join(', ') + ']' : ''}`;
     }
     case 'timeout':
-      return `timeout ${r.tip.padEnd(15)} no reply within ${r.timeoutMs} ms  seq=${r.seq}${r.vlan !== null ? `  [vlan ${r.vlan}]` : ''}`;
+      return `timeout ${r.ip.padEnd(15)} no reply within ${r.timeoutMs} ms  seq=${r.seq}${r.vlan !== null ? `  [vlan ${r.vlan}]` : ''}`;
     case 'unsolicited':
       return `unsolicited ${r.ip} is-at ${r.mac} (eth ${r.ethSrc} -> ${r.ethDst}${r.vlan !== null ? `, vlan ${r.vlan}` : ''}): answers no request we sent`;
   }
@@ -35,7 +35,7 @@ export function formatProbeSummary(s: ProbeSummary, fields: { sip: string; sha: 
   if (strays.length > 0) lines.push(`unsolicited by MAC: ${strays.map(([m, n]) => `${m} ${n}`).join(', ')}`);
   if (s.dropped > 0) lines.push(`LOST: the kernel dropped ${s.dropped} frame(s) while we listened (capture ring full): replies may be missing`);
   if (s.rttMs) lines.push(`rtt min/avg/max = ${ms(s.rttMs.min)}/${ms(s.rttMs.avg)}/${ms(s.rttMs.max)} ms`);
-  for (const ip of s.conflicts) lines.push(`CONFLICT: ${ip} is claimed by ${s.macs[ip]!.length} MACs: ${s.macs[ip]!.join(', ')}`);
+  for (const ip of s.conflicts) lines.push(`CONFLICT: ${ip} is claimed by ${s.claims[ip]!.length} MACs: ${s.claims[ip]!.join(', ')}`);
   if (verdict && s.expect !== undefined) lines.push(`expect ${s.expect}: ${verdict.ok ? 'met' : 'NOT met'} (${verdict.reason})`);
   return lines;
 }

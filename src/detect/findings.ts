@@ -20,7 +20,7 @@
  *  unsolicited       info      replies that answer no request we sent (counted per MAC)
  */
 import { type Finding, finding, sortFindings } from '../findings/finding.js';
-import type { ReplyRecord, UnsolicitedRecord } from '../probe/records.js';
+import type { ReplyRecord, UnsolicitedRecord } from '../records/records.js';
 import { formatIpv4, parseIpv4 } from '../wire/address.js';
 import { U32Map } from './u32map.js';
 
@@ -104,7 +104,7 @@ export class Observations {
   }
 
   add(r: ReplyRecord): void {
-    const ip = parseIpv4(r.tip);
+    const ip = parseIpv4(r.ip);
     if (ip !== undefined) this.addIp(ip, r);
   }
 

@@ -28,12 +28,12 @@ export interface ObserveOptions {
 /** Inject one who-has per target from `peer` and collect every reply, per target. */
 export function observeFromPeer(opts: ObserveOptions): Promise<Observation[]> {
   const cli = cliPath();
-  const args = [cli, 'probe', '--iface', opts.peer, ...opts.tips.flatMap((t) => ['--tip', t]), '--sip', opts.sip, '--timeout', String(opts.timeoutMs), '--json', ...(opts.ethDst ? ['--eth-dst', opts.ethDst] : [])];
+  const args = [cli, 'probe', '--iface', opts.peer, ...opts.tips.flatMap((t) => ['--tip', t]), '--sip', opts.sip, '--timeout', String(opts.timeoutMs), '--wait', '0', '--fail-on', 'none', '--json', ...(opts.ethDst ? ['--eth-dst', opts.ethDst] : [])];
   const [cmd, argv] = opts.netns ? ['ip', ['netns', 'exec', opts.netns, process.execPath, ...args]] : [process.execPath, args];
   const where = `--verify-from ${opts.peer}${opts.netns ? ` (netns ${opts.netns})` : ''}`;
   return new Promise((resolve, reject) => {
     execFile(cmd, argv, { encoding: 'utf8', timeout: opts.timeoutMs + 30_000, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
-      const records: Array<{ type?: string; tip?: string; mac?: string; rttMs?: number; message?: string }> = [];
+      const records: Array<{ type?: string; ip?: string; mac?: string; rttMs?: number; message?: string }> = [];
       for (const line of stdout.split('\n')) {
         if (!line.trim()) continue;
         try {
@@ -47,7 +47,7 @@ export function observeFromPeer(opts: ObserveOptions): Promise<Observation[]> {
         reject(new EnvironmentError('ERR_COMMAND_FAILED', `${where}: the probe failed: ${msg}`, { hint: existsSync(cli) ? 'the peer interface must exist (in --verify-netns) and be up' : `build the CLI first (npm run build): ${cli} is missing` }));
         return;
       }
-      resolve(opts.tips.map((tip) => ({ tip, replies: records.filter((r) => r.type === 'reply' && r.tip === tip && r.mac).map((r) => ({ mac: r.mac!, rttMs: r.rttMs ?? 0 })) })));
+      resolve(opts.tips.map((tip) => ({ tip, replies: records.filter((r) => r.type === 'reply' && r.ip === tip && r.mac).map((r) => ({ mac: r.mac!, rttMs: r.rttMs ?? 0 })) })));
     });
   });
 }

@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { breakGrnetRoutes, createGrnetLab } from './topologies.js';
-import type { ProbeSummary } from '../probe/records.js';
+import type { ProbeSummary } from '../records/records.js';
 
 const cli = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 const targets = ['10.0.0.2', '10.0.0.6', '8.8.8.8'];
@@ -37,12 +37,12 @@ async function main(): Promise<number> {
     console.log('\n# ip link set vlan0 down; ip link set vlan0 up   (as `ifdown bond0; ifup bond0` did: routes via vlan0 vanish)');
     const b = probeIn(net, 'Case B: after the interface bounced');
     const only = (s: ProbeSummary, ips: string[]) =>
-      Object.keys(s.macs).sort().join() === [...ips].sort().join() && ips.every((ip) => s.macs[ip]?.length === 1 && s.macs[ip]![0] === g.vlan0Mac);
+      Object.keys(s.claims).sort().join() === [...ips].sort().join() && ips.every((ip) => s.claims[ip]?.length === 1 && s.claims[ip]![0] === g.vlan0Mac);
     const okA = only(a, ['10.0.0.2']);
     const okB = only(b, targets);
     console.log('\n== Verdict');
-    console.log(`case A: ${okA ? 'as expected' : 'UNEXPECTED'}: ${g.vlan0Mac} claims ${Object.keys(a.macs).join(', ') || 'nothing'}`);
-    console.log(`case B: ${okB ? 'as expected' : 'UNEXPECTED'}: ${g.vlan0Mac} claims ${Object.keys(b.macs).join(', ') || 'nothing'}` + (okB ? '  <- hijacking every address on the VLAN' : ''));
+    console.log(`case A: ${okA ? 'as expected' : 'UNEXPECTED'}: ${g.vlan0Mac} claims ${Object.keys(a.claims).join(', ') || 'nothing'}`);
+    console.log(`case B: ${okB ? 'as expected' : 'UNEXPECTED'}: ${g.vlan0Mac} claims ${Object.keys(b.claims).join(', ') || 'nothing'}` + (okB ? '  <- hijacking every address on the VLAN' : ''));
     return okA && okB ? 0 : 1;
   } finally {
     await g.lab.destroy();

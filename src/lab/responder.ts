@@ -5,7 +5,7 @@
  * one IP from one port, an Ethernet source that differs from the ARP sender MAC.
  */
 import type { Captured, Link } from '../link/link.js';
-import type { Clock } from '../probe/clock.js';
+import type { Clock } from '../time/clock.js';
 import { ArpOp } from '../wire/codes.js';
 import { decodeArpFrame, encodeArpFrame, frameVlan } from '../wire/frame.js';
 

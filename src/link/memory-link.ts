@@ -4,7 +4,7 @@
  * Like the live link, every frame sent is also delivered to the handlers as its own echo (`sentId`),
  * synchronously inside send(), before any responder runs: correlators must register before they send.
  */
-import type { Clock } from '../probe/clock.js';
+import type { Clock } from '../time/clock.js';
 import { type Captured, FrameFanout, type Link, type LinkStats, wholeFrame } from './link.js';
 
 export type Responder = (sent: Uint8Array, link: MemoryLink) => void;

@@ -13,7 +13,7 @@ import { createRequire } from 'node:module';
 import { EnvironmentError, UsageError, type ErrorCode } from '../errors.js';
 import type { Logger } from '../log.js';
 import { silentLogger } from '../log.js';
-import { type Clock, systemClock } from '../probe/clock.js';
+import { type Clock, systemClock } from '../time/clock.js';
 import { type Captured, FrameFanout, type Link, type LinkStats } from './link.js';
 import { preflightInterface } from './interfaces.js';
 

@@ -13,9 +13,10 @@ import { BROADCAST_MAC, ZERO_MAC } from '../wire/address.js';
 import { ArpOp } from '../wire/codes.js';
 import { encodeArpFrame } from '../wire/frame.js';
 import { type EnvironmentError, UsageError } from '../errors.js';
-import { type Clock, systemClock } from './clock.js';
+import { type Clock, systemClock } from '../time/clock.js';
 import { checkInt, checkIp, checkMac, checkOp } from './options.js';
-import type { ProbeRecord } from './records.js';
+import { DEFAULT_RATE_PPS, assertNotFlood } from '../pacing/flood.js';
+import type { ProbeRecord } from '../records/records.js';
 import { DEFAULT_INTERVAL_MS, DEFAULT_TIMEOUT_MS, type PlannedRequest, type SessionResult, runSession } from './session.js';
 
 export interface ProbeOptions {
@@ -47,6 +48,10 @@ export interface ProbeOptions {
   pcap?: string;
   /** The interface's subnets, for off-link targets (default: read from the interface; none with a caller's link). */
   localNets?: Net[];
+  /** Requests per second (default 500, as sweep); 0 = every request of a round at once. */
+  ratePps?: number;
+  /** Allow what the flood guard refuses: --rate 0 above 4096 requests per round, or > 10,000 pps for > 10,000 frames. */
+  yesFlood?: boolean;
   /** many-ips threshold (default 32). */
   maxIpsPerMac?: number;
   /** Promiscuous capture (default true: replies to a spoofed sha are addressed to another MAC). */
@@ -121,7 +126,9 @@ export async function probe(o: ProbeOptions): Promise<ProbeResult> {
   const intervalMs = o.intervalMs !== undefined ? checkInt(o.intervalMs, '--interval', 0, 3_600_000) : DEFAULT_INTERVAL_MS;
   const timeoutMs = o.timeoutMs !== undefined ? checkInt(o.timeoutMs, '--timeout', 1, 3_600_000) : DEFAULT_TIMEOUT_MS;
   const waitMs = o.waitMs !== undefined ? checkInt(o.waitMs, '--wait', 0, 86_400_000) : DEFAULT_LISTEN_MS;
+  const ratePps = o.ratePps !== undefined ? checkInt(o.ratePps, '--rate', 0, 10_000_000) : DEFAULT_RATE_PPS;
   const plan = planProbe(o);
+  assertNotFlood({ what: 'requests per round', unpacedCount: plan.requests.length, frames: plan.requests.length * count, ratePps, yesFlood: o.yesFlood });
   if (plan.sipWarning) log.warn({ sip: plan.fields.sip, sipRule: plan.fields.sipRule }, plan.sipWarning);
   log.info({ iface: o.iface, ...plan.fields, targets: plan.requests.length }, 'probe');
   const clock = o.clock ?? systemClock;
@@ -145,6 +152,7 @@ export async function probe(o: ProbeOptions): Promise<ProbeResult> {
       intervalMs,
       timeoutMs,
       waitMs,
+      ratePps,
       onRecord: o.onRecord,
       onCaptured: w ? (f) => w.writeCaptured(f) : undefined,
       signal,

@@ -9,10 +9,10 @@ import { type Logger, silentLogger } from '../log.js';
 import { ArpOp } from '../wire/codes.js';
 import { type ArpFrame, decodeArpFrame, frameVlan } from '../wire/frame.js';
 import { formatMacCached, parseIpv4, readU32 } from '../wire/address.js';
-import type { Clock, TimerHandle } from './clock.js';
+import type { Clock, TimerHandle } from '../time/clock.js';
 import { keyOf, matchKey } from '../correlate/match.js';
 import { type Pairing, PendingTable } from '../correlate/pending.js';
-import { type ProbeRecord, type ProbeSummary, type ReplyRecord, type TimeoutRecord, type UnsolicitedRecord, replyRecord, unsolicitedRecord } from './records.js';
+import { type ProbeRecord, type ProbeSummary, type ReplyRecord, type TimeoutRecord, type UnsolicitedRecord, replyRecord, unsolicitedRecord } from '../records/records.js';
 
 export interface PlannedRequest {
   tip: string;
@@ -33,6 +33,8 @@ export interface SessionOptions {
   timeoutMs?: number;
   /** Keep listening this long after the last send, even when everything is answered. */
   waitMs?: number;
+  /** Requests per second within a round (token-bucket-like spacing); 0 or absent = a round at once. */
+  ratePps?: number;
   onRecord?: (r: ProbeRecord) => void;
   /** Every frame the link captured, our own requests (as the wire carried them) included: for --pcap. */
   onCaptured?: (f: Captured) => void;
@@ -61,6 +63,7 @@ export function runSession(opts: SessionOptions): Promise<SessionResult> {
   const intervalMs = opts.intervalMs ?? DEFAULT_INTERVAL_MS;
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const waitMs = opts.waitMs ?? 0;
+  const ratePps = opts.ratePps ?? 0;
 
   // Decode our own requests once: their key is fixed by what we send.
   const plan = opts.requests.map((r) => {
@@ -217,10 +220,27 @@ export function runSession(opts: SessionOptions): Promise<SessionResult> {
       }
     };
 
+    // Pacing: request j of a round leaves at roundStart + j * gapMs (every request due by now is sent
+    // in one go; a timer brings the next ones). gapMs 0 = a round at once.
+    const gapMs = ratePps > 0 ? 1000 / ratePps : 0;
+    let roundStart = 0;
+    let j = 0;
     const sendRound = () => {
       if (finished) return;
-      for (const p of plan) {
+      roundStart = clock.now();
+      j = 0;
+      sendDue();
+    };
+    const sendDue = () => {
+      if (finished) return;
+      const now = clock.now();
+      for (; j < plan.length; j++) {
         if (finished) return;
+        if (gapMs > 0 && roundStart + j * gapMs > now + 1e-9) {
+          timer(roundStart + j * gapMs - now, sendDue);
+          return;
+        }
+        const p = plan[j]!;
         // Register before sending (scapy's order): a link may deliver the echo, or even the reply,
         // while send() runs.
         const req = pending.register(p.tip, p.key, p.vlan, clock.now(), timeoutMs);
@@ -237,7 +257,7 @@ export function runSession(opts: SessionOptions): Promise<SessionResult> {
           link.flush?.();
           if (finished || req.macs.size > 0) return;
           req.timedOut = true;
-          const t: TimeoutRecord = { type: 'timeout', iface: link.name, tip: req.tip, seq: req.seq, requestId: req.id, vlan: req.vlan ?? null, timeoutMs };
+          const t: TimeoutRecord = { type: 'timeout', iface: link.name, ip: req.tip, seq: req.seq, requestId: req.id, vlan: req.vlan ?? null, timeoutMs };
           timeouts.push(t);
           emit(t);
           unresolved--;
@@ -246,7 +266,8 @@ export function runSession(opts: SessionOptions): Promise<SessionResult> {
       }
       round++;
       if (round < count) {
-        timer(intervalMs, sendRound);
+        // The next round starts intervalMs after this one started (or at once when pacing made it longer).
+        timer(Math.max(0, roundStart + intervalMs - clock.now()), sendRound);
       } else {
         allSent = true;
         if (!waitOver) {
@@ -261,8 +282,8 @@ export function runSession(opts: SessionOptions): Promise<SessionResult> {
     };
 
     const summarise = (interrupted: boolean): ProbeSummary => {
-      const macs: Record<string, string[]> = {};
-      for (const [tip, set] of macsByTip) macs[tip] = [...set];
+      const claims: Record<string, string[]> = {};
+      for (const [tip, set] of macsByTip) claims[tip] = [...set];
       let rttMin = Infinity;
       let rttMax = -Infinity;
       let rttSum = 0;
@@ -287,8 +308,8 @@ export function runSession(opts: SessionOptions): Promise<SessionResult> {
         unsolicitedByMac: topCounts(strayByMac, 16, strayOther),
         malformed,
         dropped: link.stats().dropped,
-        macs,
-        conflicts: Object.keys(macs).filter((t) => macs[t]!.length > 1),
+        claims,
+        conflicts: Object.keys(claims).filter((t) => claims[t]!.length > 1),
         rttMs: rttN === 0 ? null : { min: rttMin, avg: Math.round((rttSum / rttN) * 1000) / 1000, max: rttMax },
         durationMs: Math.round((clock.now() - startedAt) * 1000) / 1000,
         interrupted,

@@ -7,8 +7,8 @@
  */
 import type { Captured, Link } from '../link/link.js';
 import { type Logger, silentLogger } from '../log.js';
-import type { Clock, TimerHandle } from '../probe/clock.js';
-import { type ReplyRecord, type UnsolicitedRecord, replyRecord, unsolicitedRecord } from '../probe/records.js';
+import type { Clock, TimerHandle } from '../time/clock.js';
+import { type ReplyRecord, type UnsolicitedRecord, replyRecord, unsolicitedRecord } from '../records/records.js';
 import { MAX_UNSOLICITED_KEYS, topCounts } from '../probe/session.js';
 import { U32Map } from '../detect/u32map.js';
 import { formatIpv4, readU32 } from '../wire/address.js';

@@ -6,7 +6,7 @@
  * JSON.stringify gives: checked on the first reply of a run, with a permanent fallback if it differs
  * (a record shape that changed), and per reply for any non-ASCII character (escaped the slow way).
  */
-import type { ReplyRecord } from '../probe/records.js';
+import type { ReplyRecord } from '../records/records.js';
 
 const CHUNK = 64 * 1024;
 /** Longest reply we encode in place; anything longer takes the slow path. */
@@ -14,7 +14,7 @@ const MAX_FAST = 2048;
 const FLUSH_MS = 50;
 
 const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
-const K_TIP = bytes(',"tip":"');
+const K_IP = bytes(',"ip":"');
 const K_MAC = bytes('","mac":"');
 const K_ETHSRC = bytes('","ethSrc":"');
 const K_ETHDST = bytes('","ethDst":"');
@@ -131,8 +131,8 @@ export class ReplyNdjson {
     const flags = r.flags.length === 0 ? '[]' : JSON.stringify(r.flags);
     if (flags.length + r.iface.length + 400 > MAX_FAST) return false;
     this.put(this.head);
-    this.put(K_TIP);
-    if (!this.str(r.tip)) return false;
+    this.put(K_IP);
+    if (!this.str(r.ip)) return false;
     this.put(K_MAC);
     if (!this.str(r.mac)) return false;
     this.put(K_ETHSRC);

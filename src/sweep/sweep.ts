@@ -12,13 +12,14 @@ import { chooseSenderIp, interfaceMac, assertInterfaceName } from '../link/inter
 import type { Link } from '../link/link.js';
 import { PcapWriter } from '../link/pcap-file.js';
 import { type Logger, silentLogger } from '../log.js';
-import { type Clock, systemClock } from '../probe/clock.js';
+import { type Clock, systemClock } from '../time/clock.js';
 import { checkInt, checkIp, checkMac } from '../probe/options.js';
-import type { ReplyRecord, UnsolicitedRecord } from '../probe/records.js';
+import type { ReplyRecord, UnsolicitedRecord } from '../records/records.js';
 import { type EnvironmentError, UsageError } from '../errors.js';
 import { BROADCAST_MAC, ZERO_MAC, formatIpv4, parseIpv4 } from '../wire/address.js';
 import { ArpOp } from '../wire/codes.js';
 import { encodeArpFrame } from '../wire/frame.js';
+import { DEFAULT_RATE_PPS, assertNotFlood } from '../pacing/flood.js';
 import { DEFAULT_MAX_IPS_PER_MAC, type Finding, type Net, Observations } from '../detect/findings.js';
 import { type Severity, finding, sortFindings, worstSeverity } from '../findings/finding.js';
 import { localNetsOf } from '../link/interfaces.js';
@@ -33,35 +34,14 @@ import { defaultCanaries, expandTargets, mulberry32, shuffle } from './targets.j
 export const PROXY_WINDOW = 32;
 
 export const SWEEP_DEFAULTS = {
-  ratePps: 500,
+  ratePps: DEFAULT_RATE_PPS,
   retries: 2,
   backoff: 1.5,
   timeoutMs: 1000,
   waitMs: 1000,
 } as const;
 
-/** The flood guard (refused without yesFlood): unpaced above this many targets... */
-export const FLOOD_UNPACED_MAX = 4096;
-/** ...or faster than this many pps with more than FLOOD_FRAMES_MAX frames to send. */
-export const FLOOD_PPS_MAX = 10_000;
-export const FLOOD_FRAMES_MAX = 10_000;
-
-/**
- * Refuse a send plan that floods the segment unless the caller said yes: unpaced (rate 0) with more
- * than `unpacedMax` requests (sweep: targets; probe: requests per round), or faster than FLOOD_PPS_MAX
- * with more than FLOOD_FRAMES_MAX frames. The refusal says what would have been sent.
- */
-export function assertNotFlood(p: { what: string; unpacedCount: number; frames: number; ratePps: number; yesFlood?: boolean | undefined }): void {
-  if (p.yesFlood) return;
-  const unpaced = p.ratePps === 0 && p.unpacedCount > FLOOD_UNPACED_MAX;
-  const fast = p.ratePps > FLOOD_PPS_MAX && p.frames > FLOOD_FRAMES_MAX;
-  if (!unpaced && !fast) return;
-  const how = p.ratePps === 0 ? 'unpaced (--rate 0: as fast as the link takes them, ~200,000 pps on a veth)' : `at ${Math.round(p.ratePps)} pps, about ${(p.frames / p.ratePps).toFixed(1)} s`;
-  const why = unpaced ? `--rate 0 for more than ${FLOOD_UNPACED_MAX} ${p.what}` : `more than ${FLOOD_PPS_MAX} pps for more than ${FLOOD_FRAMES_MAX} frames`;
-  throw new UsageError('ERR_FLOOD', `refusing to flood: this would send up to ${p.frames} ARP frames (${p.unpacedCount} ${p.what}) ${how}; ${why} needs --yes-flood`, {
-    hint: `lower --rate (default ${SWEEP_DEFAULTS.ratePps} pps), or add --yes-flood if the segment is yours to flood`,
-  });
-}
+export { FLOOD_FRAMES_MAX, FLOOD_PPS_MAX, FLOOD_UNPACED_MAX, assertNotFlood } from '../pacing/flood.js';
 
 export interface SweepOptions {
   iface: string;

@@ -14,7 +14,7 @@ import { EnvironmentError } from '../errors.js';
 import { PcapLink } from '../link/pcap-link.js';
 import { interfaceMac, runIpJson } from '../link/interfaces.js';
 import { type Logger, silentLogger } from '../log.js';
-import { systemClock } from '../probe/clock.js';
+import { systemClock } from '../time/clock.js';
 import { inPrefix, parseIpv4, writeIpv4 } from '../wire/address.js';
 import { ArpOp } from '../wire/codes.js';
 import { decodeArpFrame } from '../wire/frame.js';
@@ -60,7 +60,7 @@ export interface TriggerResult {
   /** The kernel's own ARP request for dst, as captured on the interface. */
   request: { spa: string; sha: string; time: string } | null;
   /** The neighbour's answer. */
-  reply: { mac: string; rttMs: number } | null;
+  reply: { ip: string; mac: string; rttMs: number } | null;
   /** The sender IP the kernel chose (= request.spa). */
   senderIp: string | null;
   arpAnnounce: { dev: number; all: number; effective: number };
@@ -150,7 +150,7 @@ export async function trigger(o: TriggerOptions): Promise<TriggerResult> {
           result.request = { spa: arp.senderIp, sha: arp.senderMac, time: new Date(f.time).toISOString() };
           result.senderIp = arp.senderIp;
         } else if (arp.op === ArpOp.Reply && arp.senderIp === o.dst && result.request && !result.reply) {
-          result.reply = { mac: arp.senderMac, rttMs: Math.round((f.time - reqAt) * 1000) / 1000 };
+          result.reply = { ip: arp.senderIp, mac: arp.senderMac, rttMs: Math.round((f.time - reqAt) * 1000) / 1000 };
           clearTimeout(t);
           resolve();
         }

@@ -1,6 +1,7 @@
-/** Run the built CLI (dist/cli/main.js) inside a network namespace and collect its output. */
+/** Run the built CLI (dist/cli/main.js) inside a network namespace and collect its output; every record is schema-checked. */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { validateRecord } from './schema.js';
 
 export const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 
@@ -16,11 +17,14 @@ export function parseNdjson(text: string): Array<Record<string, any>> {
   const out: Array<Record<string, any>> = [];
   for (const line of text.split('\n')) {
     if (!line.trim()) continue;
+    let r: Record<string, any>;
     try {
-      out.push(JSON.parse(line));
+      r = JSON.parse(line);
     } catch {
-      // human text
+      continue; // human text
     }
+    validateRecord(r);
+    out.push(r);
   }
   return out;
 }

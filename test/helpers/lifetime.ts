@@ -34,11 +34,11 @@ let replies = 0;
 const counts = { probe: 0, sweep: 0, watch: 0, overlapping: 0, failedOpens: 0 };
 for (let i = 0; i < rounds; i++) {
   if (i % 10 === 9) {
-    const rs = await Promise.all([probe({ iface, targets: [target], timeoutMs: 500 }), probe({ iface, targets: [target], timeoutMs: 500 })]);
+    const rs = await Promise.all([probe({ iface, targets: [target], timeoutMs: 500, waitMs: 0 }), probe({ iface, targets: [target], timeoutMs: 500, waitMs: 0 })]);
     replies += rs.reduce((a, r) => a + r.replies.length, 0);
     counts.overlapping += 2;
   } else if (i % 3 === 0) {
-    const r = await probe({ iface, targets: [target], timeoutMs: 500 });
+    const r = await probe({ iface, targets: [target], timeoutMs: 500, waitMs: 0 });
     replies += r.replies.length;
     counts.probe++;
   } else if (i % 3 === 1) {

@@ -35,9 +35,9 @@ describe('GRNET testbed: case A then case B', { skip: skipUnlessRoot }, () => {
     const r = await runCli(net, ['probe', '--iface', 'bond0', '--sip', '10.0.0.1', ...tipArgs, '--json']);
     assert.equal(r.code, 1, 'not every target answered: exit 1\n' + r.stdout + r.stderr);
     const replies = byType(r.records, 'reply');
-    assert.deepEqual(replies.map((x) => [x.tip, x.mac, x.ethSrc]), [['10.0.0.2', g.vlan0Mac, g.vlan0Mac]]);
+    assert.deepEqual(replies.map((x) => [x.ip, x.mac, x.ethSrc]), [['10.0.0.2', g.vlan0Mac, g.vlan0Mac]]);
     assert.ok(replies[0]!.rttMs > 0);
-    assert.deepEqual(byType(r.records, 'timeout').map((x) => x.tip).sort(), ['10.0.0.6', '8.8.8.8']);
+    assert.deepEqual(byType(r.records, 'timeout').map((x) => x.ip).sort(), ['10.0.0.6', '8.8.8.8']);
     const s = r.records.at(-1)!;
     assert.equal(s.type, 'summary');
     assert.deepEqual([s.sent, s.replies, s.answered, s.unanswered, s.unsolicited], [3, 1, 1, 2, 0]);
@@ -124,10 +124,10 @@ describe('GRNET testbed: case A then case B', { skip: skipUnlessRoot }, () => {
     const r = await runCli(net, ['probe', '--iface', 'bond0', '--sip', '10.0.0.1', ...tipArgs, '--json']);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     const replies = byType(r.records, 'reply');
-    assert.deepEqual(replies.map((x) => x.tip).sort(), ['10.0.0.2', '10.0.0.6', '8.8.8.8']);
+    assert.deepEqual(replies.map((x) => x.ip).sort(), ['10.0.0.2', '10.0.0.6', '8.8.8.8']);
     for (const x of replies) assert.equal(x.mac, g.vlan0Mac);
     const s = r.records.at(-1)!;
-    assert.deepEqual(s.macs, { '10.0.0.2': [g.vlan0Mac], '10.0.0.6': [g.vlan0Mac], '8.8.8.8': [g.vlan0Mac] });
+    assert.deepEqual(s.claims, { '10.0.0.2': [g.vlan0Mac], '10.0.0.6': [g.vlan0Mac], '8.8.8.8': [g.vlan0Mac] });
     const human = await runCli(net, ['--iface', 'bond0', '--sip', '10.0.0.1', '--tip', '8.8.8.8']);
     assert.match(human.stdout, new RegExp(`reply +8\\.8\\.8\\.8 +is-at ${g.vlan0Mac}`));
     assert.match(human.stdout, /1 target\(s\), 1 sent, 1 replies, 1 answered, 0 unanswered/);

@@ -26,7 +26,7 @@ describe('sweep: GRNET host', { skip: skipUnlessRoot }, () => {
   test('case A: the proxy answers for its guest only: no finding, exit 0', async () => {
     const r = await runCli(net, ['sweep', '--iface', 'bond0', '--sip', '10.0.0.1', '10.0.0.0/29', '--json'], { timeoutMs: 60_000 });
     assert.equal(r.code, 0, r.stdout + r.stderr);
-    assert.deepEqual(of(r, 'reply').map((x) => [x.tip, x.mac]), [['10.0.0.2', g.vlan0Mac]]);
+    assert.deepEqual(of(r, 'reply').map((x) => [x.ip, x.mac]), [['10.0.0.2', g.vlan0Mac]]);
     assert.deepEqual(of(r, 'finding'), []);
     const s = r.records.at(-1)!;
     assert.deepEqual([s.type, s.targets, s.canaries, s.answered, s.findings, s.ok], ['summary', 6, 3, 1, 0, true]);
@@ -117,7 +117,7 @@ describe('sweep: one segment, crafted hosts', { skip: skipUnlessRoot }, () => {
       assert.deepEqual(of(mism, 'finding').map((x) => [x.kind, x.mac, x.evidence.ethSrcs]), [['eth-src-mismatch', '02:00:00:00:77:77', ['02:00:00:00:66:66']]]);
       const tagged = await runCli(net, ['sweep', '--iface', 'bond0', '--sip', '10.0.42.1', '--vlan', '42', '10.0.42.6-8', '--no-canaries', '--fail-on', 'critical', '--json'], { timeoutMs: 30_000 });
       assert.equal(tagged.code, 0, tagged.stderr);
-      assert.deepEqual(of(tagged, 'reply').map((x) => [x.tip, x.vlan, x.mac]), [['10.0.42.7', 42, '02:00:00:00:42:07']]);
+      assert.deepEqual(of(tagged, 'reply').map((x) => [x.ip, x.vlan, x.mac]), [['10.0.42.7', 42, '02:00:00:00:42:07']]);
     } finally {
       await stopChild(resp.child);
     }

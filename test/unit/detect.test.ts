@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Observations, detect } from '../../src/detect/findings.js';
 import { U32Map } from '../../src/detect/u32map.js';
-import type { ReplyRecord } from '../../src/probe/records.js';
+import type { ReplyRecord } from '../../src/records/records.js';
 import { formatIpv4, parseIpv4 } from '../../src/wire/address.js';
 
 const rep = (tip: string, mac: string, o: Partial<ReplyRecord> = {}): ReplyRecord => ({
-  type: 'reply', iface: 'x', tip, mac, ethSrc: mac, ethDst: 'x', vlan: null, rttMs: 1, seq: 1, requestId: 1, tha: 'x', tpa: 'x', time: 'x',
+  type: 'reply', iface: 'x', ip: tip, mac, ethSrc: mac, ethDst: 'x', vlan: null, rttMs: 1, seq: 1, requestId: 1, tha: 'x', tpa: 'x', time: 'x',
   late: false, duplicate: false, ethSrcMismatch: false, flags: [], ...o,
 });
 
@@ -49,7 +49,7 @@ describe('Observations', () => {
     const b = new Observations(['198.51.100.234']);
     for (const r of replies) {
       a.add(r);
-      b.addIp(parseIpv4(r.tip)!, r);
+      b.addIp(parseIpv4(r.ip)!, r);
     }
     assert.deepEqual(a.findings({}), b.findings({}));
     assert.equal(a.responders, 3);
@@ -104,7 +104,7 @@ describe('Observations', () => {
     // Off-link answers + more on-link claims than the threshold that no baseline gives it.
     const many = Array.from({ length: 40 }, (_, i) => rep(`10.0.0.${i + 10}`, gw));
     assert.deepEqual(detect({ replies: [rep('8.8.8.8', gw), ...many], localNets }).map((x) => x.kind), ['hijack']);
-    const baseline = new Map(many.map((r) => [r.tip, gw]));
+    const baseline = new Map(many.map((r) => [r.ip, gw]));
     assert.deepEqual(detect({ replies: [rep('8.8.8.8', gw), ...many], localNets, baseline }).map((x) => x.kind), ['proxy-arp-router', 'new-host'], 'the baseline gives it those 40 (8.8.8.8 is not in it)');
   });
 
@@ -112,6 +112,6 @@ describe('Observations', () => {
     const mac = 'aa:00:00:00:00:40';
     const replies = Array.from({ length: 40 }, (_, i) => rep(`10.0.2.${i + 1}`, mac));
     assert.deepEqual(detect({ replies }).map((x) => x.kind), ['many-ips'], 'without a baseline: many-ips');
-    assert.deepEqual(detect({ replies, baseline: new Map(replies.map((r) => [r.tip, mac])) }), []);
+    assert.deepEqual(detect({ replies, baseline: new Map(replies.map((r) => [r.ip, mac])) }), []);
   });
 });

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { MemoryLink } from '../../src/link/memory-link.js';
 import { parsePcap } from '../../src/link/pcap-file.js';
-import { FakeClock } from '../../src/probe/clock.js';
+import { FakeClock } from '../../src/time/clock.js';
 import { probe } from '../../src/probe/probe.js';
 import { sweep } from '../../src/sweep/sweep.js';
 import { decodeArpFrame, encodeArpFrame } from '../../src/wire/index.js';

@@ -58,7 +58,7 @@ describe('planProbe: fields and defaults, no network', () => {
 });
 
 describe('expectations', () => {
-  const s = (macs: Record<string, string[]>, targets: number) => ({ targets, answered: Object.keys(macs).length, macs });
+  const s = (macs: Record<string, string[]>, targets: number) => ({ targets, answered: Object.keys(macs).length, claims: macs });
   test('reply / none / mac', () => {
     assert.equal(judge(parseExpectation('reply'), s({ a: ['m1'] }, 1)).ok, true);
     assert.equal(judge(parseExpectation('reply'), s({ a: ['m1'] }, 2)).ok, false);
@@ -83,19 +83,19 @@ describe('CLI pieces', () => {
   });
   test('human lines', () => {
     const line = formatProbeRecord({
-      type: 'reply', iface: 'bond0', tip: '8.8.8.8', mac: '32:6b:33:03:b2:c2', ethSrc: '02:00:00:00:00:99', ethDst: 'x', vlan: 90, rttMs: 251.3,
+      type: 'reply', iface: 'bond0', ip: '8.8.8.8', mac: '32:6b:33:03:b2:c2', ethSrc: '02:00:00:00:00:99', ethDst: 'x', vlan: 90, rttMs: 251.3,
       seq: 1, requestId: 1, tha: 'x', tpa: 'x', time: 'x', late: false, duplicate: false, ethSrcMismatch: true, flags: ['eth-src-mismatch', 'multiple-macs'],
     });
     assert.match(line, /^reply   8\.8\.8\.8 +is-at 32:6b:33:03:b2:c2 +251\.3 ms  seq=1  \[vlan 90, ETH SRC 02:00:00:00:00:99 != SHA, MULTIPLE MACS\]$/);
     const lines = formatProbeSummary(
-      { type: 'summary', iface: 'bond0', targets: 1, sent: 1, replies: 2, answered: 1, unanswered: 0, unsolicited: 0, unsolicitedByMac: {}, malformed: 0, dropped: 0, macs: { '10.0.0.5': ['a', 'b'] }, conflicts: ['10.0.0.5'], rttMs: { min: 1, avg: 2, max: 3 }, durationMs: 5, interrupted: false, expect: 'a' },
+      { type: 'summary', iface: 'bond0', targets: 1, sent: 1, replies: 2, answered: 1, unanswered: 0, unsolicited: 0, unsolicitedByMac: {}, malformed: 0, dropped: 0, claims: { '10.0.0.5': ['a', 'b'] }, conflicts: ['10.0.0.5'], rttMs: { min: 1, avg: 2, max: 3 }, durationMs: 5, interrupted: false, expect: 'a' },
       { sip: '10.0.0.1', sha: 'm' },
       { ok: false, reason: 'claimed by another MAC: 10.0.0.5 by b' },
     );
     assert.match(lines[1]!, /, 0 lost by the capture$/);
     assert.deepEqual(lines.slice(2), ['rtt min/avg/max = 1.000/2.000/3.000 ms', 'CONFLICT: 10.0.0.5 is claimed by 2 MACs: a, b', 'expect a: NOT met (claimed by another MAC: 10.0.0.5 by b)']);
     const lossy = formatProbeSummary(
-      { type: 'summary', iface: 'bond0', targets: 1, sent: 1, replies: 1, answered: 1, unanswered: 0, unsolicited: 9, unsolicitedByMac: { 'aa:aa:aa:aa:aa:aa': 9 }, malformed: 0, dropped: 12, macs: {}, conflicts: [], rttMs: null, durationMs: 5, interrupted: false },
+      { type: 'summary', iface: 'bond0', targets: 1, sent: 1, replies: 1, answered: 1, unanswered: 0, unsolicited: 9, unsolicitedByMac: { 'aa:aa:aa:aa:aa:aa': 9 }, malformed: 0, dropped: 12, claims: {}, conflicts: [], rttMs: null, durationMs: 5, interrupted: false },
       { sip: '10.0.0.1', sha: 'm' },
     );
     assert.ok(lossy.includes('unsolicited by MAC: aa:aa:aa:aa:aa:aa 9'));

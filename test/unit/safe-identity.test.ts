@@ -11,7 +11,7 @@ import { VERIFY_SENDER_NOTE, explainSender } from '../../src/explain/live.js';
 import { SPOOFED_SIP_RULE, chooseSenderIp } from '../../src/link/interfaces.js';
 import { MemoryLink } from '../../src/link/memory-link.js';
 import type { Logger } from '../../src/log.js';
-import { FakeClock } from '../../src/probe/clock.js';
+import { FakeClock } from '../../src/time/clock.js';
 import { planProbe, probe } from '../../src/probe/probe.js';
 import { sweep } from '../../src/sweep/sweep.js';
 import { decodeArpFrame } from '../../src/wire/index.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { MemoryLink } from '../../src/link/memory-link.js';
-import { FakeClock } from '../../src/probe/clock.js';
+import { FakeClock } from '../../src/time/clock.js';
 import { answers, matchKey } from '../../src/correlate/match.js';
 import { judge, parseExpectation } from '../../src/probe/expect.js';
 import { type SessionOptions, runSession } from '../../src/probe/session.js';
@@ -67,7 +67,7 @@ describe('probe session on a memory link with a fake clock', () => {
     assert.equal(r.replies[0]!.rttMs, 7);
     assert.equal(r.replies[0]!.mac, '02:00:00:00:00:01');
     assert.equal(r.replies[0]!.tpa, '10.0.0.1');
-    assert.deepEqual(r.summary.macs, { '10.0.0.2': ['02:00:00:00:00:01'] });
+    assert.deepEqual(r.summary.claims, { '10.0.0.2': ['02:00:00:00:00:01'] });
     assert.equal(r.summary.answered, 1);
     assert.equal(r.summary.sent, 1);
     assert.equal(r.timeouts.length, 0);
@@ -83,7 +83,7 @@ describe('probe session on a memory link with a fake clock', () => {
     assert.equal(settled, false);
     clock.advance(1);
     const r = await p;
-    assert.deepEqual(r.timeouts.map((t) => [t.tip, t.timeoutMs]), [['10.0.0.6', 800]]);
+    assert.deepEqual(r.timeouts.map((t) => [t.ip, t.timeoutMs]), [['10.0.0.6', 800]]);
     assert.equal(r.summary.unanswered, 1);
     assert.equal(judge(parseExpectation(undefined), r.summary).ok, false);
     assert.equal(judge(parseExpectation('none'), r.summary).ok, true);
@@ -179,8 +179,8 @@ describe('probe session on a memory link with a fake clock', () => {
     link.injectLater(reply('10.0.0.2', '02:00:00:00:00:01'), 600);
     clock.advance(1000);
     const r = await p;
-    assert.deepEqual(r.replies.map((x) => x.tip), ['8.8.8.8', '10.0.0.2']);
-    assert.deepEqual(r.timeouts.map((x) => x.tip), ['10.0.0.6']);
+    assert.deepEqual(r.replies.map((x) => x.ip), ['8.8.8.8', '10.0.0.2']);
+    assert.deepEqual(r.timeouts.map((x) => x.ip), ['10.0.0.6']);
     assert.equal(r.summary.answered, 2);
     assert.equal(r.summary.unanswered, 1);
   });
@@ -280,10 +280,28 @@ describe('probe session on a memory link with a fake clock', () => {
     const mac = judge(parseExpectation('02:00:00:00:00:01'), r.summary);
     assert.equal(mac.ok, false, 'another MAC may have answered in the lost frames');
     assert.match(mac.reason, /lost 5 frame/);
-    const none = judge(parseExpectation('none'), { ...r.summary, answered: 0, macs: {} });
+    const none = judge(parseExpectation('none'), { ...r.summary, answered: 0, claims: {} });
     assert.equal(none.ok, false);
     const reply1 = judge(parseExpectation('reply'), r.summary);
     assert.equal(reply1.ok, true, 'a reply that was captured stays captured');
     assert.match(reply1.reason, /lost 5 frame/);
+  });
+});
+
+describe('probe pacing and the flood guard', () => {
+  test('a round is paced at ratePps: 5 requests at 100 pps leave 10 ms apart; the next round starts intervalMs after the first', async () => {
+    const tips = ['10.0.0.2', '10.0.0.3', '10.0.0.4', '10.0.0.5', '10.0.0.6'];
+    const { clock, link, start, run } = setup(tips, { ratePps: 100, count: 2, intervalMs: 1000, timeoutMs: 50 });
+    const p = run();
+    clock.advance(3000);
+    await p;
+    assert.deepEqual(link.sentFrames.map((f) => Math.round(f.time - start)), [0, 10, 20, 30, 40, 1000, 1010, 1020, 1030, 1040]);
+  });
+  test('unpaced above 4096 requests per round, or > 10k pps for > 10k frames, is refused unless yesFlood', async () => {
+    const { assertNotFlood } = await import('../../src/pacing/flood.js');
+    assert.throws(() => assertNotFlood({ what: 'requests per round', unpacedCount: 5000, frames: 5000, ratePps: 0 }), (e: any) => e.code === 'ERR_FLOOD' && /5000 ARP frames/.test(e.message));
+    assert.throws(() => assertNotFlood({ what: 'requests per round', unpacedCount: 3, frames: 1_000_000, ratePps: 50_000 }), /at 50000 pps, about 20\.0 s/);
+    assert.doesNotThrow(() => assertNotFlood({ what: 'requests per round', unpacedCount: 3, frames: 1_000_000, ratePps: 500 }), 'the default rate is never a flood');
+    assert.doesNotThrow(() => assertNotFlood({ what: 'requests per round', unpacedCount: 5000, frames: 5000, ratePps: 0, yesFlood: true }));
   });
 });

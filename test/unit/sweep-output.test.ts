@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { formatResponders, formatSweepSummary } from '../../src/cli/commands/sweep.js';
 import { ReplyNdjson } from '../../src/sweep/ndjson.js';
-import { replyRecord } from '../../src/probe/records.js';
+import { replyRecord } from '../../src/records/records.js';
 import { decodeArpFrame, encodeArpFrame } from '../../src/wire/index.js';
 
 const frame = (o: { vlan?: number; ethSrc?: string } = {}) => {
@@ -67,7 +67,7 @@ describe('sweep output', () => {
 
   test('responders table: one row per IP and MAC, sorted by address, flags merged', () => {
     const a = replyRecord('bond0', frame(), 1_700_000_000_002, { tip: '10.0.0.7', sentAt: 1_700_000_000_000, seq: 1, id: 1 }, { late: false, duplicate: false, multipleMacs: false });
-    const b = { ...a, tip: '10.0.0.10', rttMs: 5 };
+    const b = { ...a, ip: '10.0.0.10', rttMs: 5 };
     const c = { ...a, flags: ['late', 'duplicate'] };
     const lines = formatResponders([b, a, c]);
     assert.match(lines[0]!, /^IP +MAC +RTT ms +vendor +flags$/);

@@ -3,8 +3,8 @@ import { describe, test } from 'node:test';
 import { detect } from '../../src/detect/findings.js';
 import { UsageError } from '../../src/errors.js';
 import { MemoryLink } from '../../src/link/memory-link.js';
-import { FakeClock } from '../../src/probe/clock.js';
-import type { ReplyRecord } from '../../src/probe/records.js';
+import { FakeClock } from '../../src/time/clock.js';
+import type { ReplyRecord } from '../../src/records/records.js';
 import { parseBaseline } from '../../src/sweep/baseline.js';
 import { runSweepEngine } from '../../src/sweep/engine.js';
 import { MAX_UNSOLICITED_KEYS } from '../../src/probe/session.js';
@@ -54,7 +54,7 @@ describe('targets', () => {
 });
 
 const rep = (tip: string, mac: string, o: Partial<ReplyRecord> = {}): ReplyRecord => ({
-  type: 'reply', iface: 'x', tip, mac, ethSrc: mac, ethDst: 'x', vlan: null, rttMs: 1, seq: 1, requestId: 1, tha: 'x', tpa: 'x', time: 'x',
+  type: 'reply', iface: 'x', ip: tip, mac, ethSrc: mac, ethDst: 'x', vlan: null, rttMs: 1, seq: 1, requestId: 1, tha: 'x', tpa: 'x', time: 'x',
   late: false, duplicate: false, ethSrcMismatch: false, flags: [], ...o,
 });
 
@@ -151,7 +151,7 @@ describe('sweep engine on a memory link with a fake clock', () => {
     assert.equal(r.answered, 1);
     assert.equal(r.canariesAnswered, 1);
     assert.equal(r.replies, 3);
-    assert.deepEqual(replies.map((x) => [x.tip, x.mac, x.flags]), [
+    assert.deepEqual(replies.map((x) => [x.ip, x.mac, x.flags]), [
       ['192.0.2.234', '02:00:00:00:00:99', ['canary']],
       ['10.0.0.1', '02:00:00:00:00:01', []],
       ['10.0.0.1', '02:00:00:00:00:02', ['late', 'multiple-macs']],

@@ -27,6 +27,8 @@ export interface ProbeArgs extends GlobalArgs {
   promisc: boolean;
   expect?: string;
   failOn: string;
+  rate?: number;
+  yesFlood: boolean;
 }
 
 export function probeOptions<T>(y: Argv<T>) {
@@ -47,6 +49,8 @@ export function probeOptions<T>(y: Argv<T>) {
     .option('wait', { type: 'number', describe: 'ms to keep listening after the last request, for a second responder and late replies (default 1000: covers proxy_delay 0.8 s; 0 = first replies only)' })
     .option('pcap', { type: 'string', describe: 'write every frame sent and received to this pcap file (kernel nanosecond stamps)' })
     .option('promisc', { type: 'boolean', default: true, describe: 'promiscuous capture (--no-promisc: replies to a spoofed --sha are then not seen)' })
+    .option('rate', { type: 'number', describe: 'requests per second within a round (default 500, as sweep; 0 = all at once)' })
+    .option('yes-flood', { type: 'boolean', default: false, describe: 'allow --rate 0 above 4096 requests per round, or above 10,000 pps for more than 10,000 frames' })
     .option('fail-on', { type: 'string', choices: [...SEVERITIES, 'none'], default: 'warning', describe: 'exit 1 when a finding at or above this severity exists (ip-conflict, hijack, proxy-arp-router, ...)' })
     .option('expect', { type: 'string', describe: 'reply (default: every target answered) | none (nothing answered) | MAC (answered by that MAC only)' });
 }
@@ -73,6 +77,8 @@ export const probeCommand: CommandModule<GlobalArgs, ProbeArgs> = {
         intervalMs: argv.interval,
         timeoutMs: argv.timeout,
         waitMs: argv.wait,
+        ratePps: argv.rate,
+        yesFlood: argv.yesFlood,
         pcap: argv.pcap,
         promisc: argv.promisc,
         onRecord: (r) => (out.json ? out.record(r) : out.line(formatProbeRecord(r))),

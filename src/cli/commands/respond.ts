@@ -4,7 +4,7 @@ import { UsageError } from '../../errors.js';
 import { PcapLink } from '../../link/pcap-link.js';
 import { interfaceMac } from '../../link/interfaces.js';
 import { type Claim, startResponder } from '../../lab/responder.js';
-import { systemClock } from '../../probe/clock.js';
+import { systemClock } from '../../time/clock.js';
 import { checkInt, checkIp, checkMac } from '../../probe/options.js';
 import { type GlobalArgs, runCommand } from '../context.js';
 import { requireValues } from '../options.js';

@@ -2,7 +2,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { SEVERITIES, type Severity, failsOn } from '../../findings/finding.js';
 import { UsageError } from '../../errors.js';
-import type { ReplyRecord } from '../../probe/records.js';
+import type { ReplyRecord } from '../../records/records.js';
 import { readBaseline } from '../../sweep/baseline.js';
 import type { SweepProgress } from '../../sweep/engine.js';
 import { ReplyNdjson } from '../../sweep/ndjson.js';
@@ -81,17 +81,17 @@ export function formatResponders(replies: ReplyRecord[]): string[] {
   const first = new Map<string, ReplyRecord>();
   const flags = new Map<string, Set<string>>();
   for (const r of replies) {
-    const k = `${r.tip} ${r.mac}`;
+    const k = `${r.ip} ${r.mac}`;
     if (!first.has(k)) first.set(k, r);
     if (!flags.has(k)) flags.set(k, new Set());
     for (const f of r.flags) flags.get(k)!.add(f);
     if (r.ethSrcMismatch) flags.get(k)!.add(`eth-src ${r.ethSrc}`);
   }
-  const rows = [...first.values()].sort((a, b) => parseIpv4(a.tip)! - parseIpv4(b.tip)! || a.mac.localeCompare(b.mac));
+  const rows = [...first.values()].sort((a, b) => parseIpv4(a.ip)! - parseIpv4(b.ip)! || a.mac.localeCompare(b.mac));
   const lines = [`${'IP'.padEnd(16)}${'MAC'.padEnd(19)}${'RTT ms'.padStart(9)}  ${'vendor'.padEnd(28)} flags`];
   for (const r of rows) {
-    const f = [...flags.get(`${r.tip} ${r.mac}`)!].filter((x) => x !== 'eth-src-mismatch');
-    lines.push(`${r.tip.padEnd(16)}${r.mac.padEnd(19)}${r.rttMs.toFixed(1).padStart(9)}  ${(vendorOf(r.mac) ?? '').slice(0, 28).padEnd(28)} ${f.join(', ')}`.trimEnd());
+    const f = [...flags.get(`${r.ip} ${r.mac}`)!].filter((x) => x !== 'eth-src-mismatch');
+    lines.push(`${r.ip.padEnd(16)}${r.mac.padEnd(19)}${r.rttMs.toFixed(1).padStart(9)}  ${(vendorOf(r.mac) ?? '').slice(0, 28).padEnd(28)} ${f.join(', ')}`.trimEnd());
   }
   return lines;
 }

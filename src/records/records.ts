@@ -8,8 +8,8 @@ import { type ArpFrame, frameVlan } from '../wire/frame.js';
 export interface ReplyRecord {
   type: 'reply';
   iface: string;
-  /** The IP we asked about (= reply sender IP). */
-  tip: string;
+  /** The IP claimed: the reply's ARP sender IP, which is the IP we asked about. */
+  ip: string;
   /** The MAC that claims `tip`: the reply's ARP sender hardware address. */
   mac: string;
   /** Ethernet source of the reply frame. */
@@ -44,7 +44,8 @@ export interface ReplyRecord {
 export interface TimeoutRecord {
   type: 'timeout';
   iface: string;
-  tip: string;
+  /** The IP asked about. */
+  ip: string;
   seq: number;
   requestId: number;
   vlan: number | null;
@@ -87,7 +88,7 @@ export interface ProbeSummary {
   /** Frames the kernel dropped while we listened (capture ring full): replies may be missing. */
   dropped: number;
   /** Every MAC that claimed each answered target: { "10.0.0.2": ["aa:..", ...] }. */
-  macs: Record<string, string[]>;
+  claims: Record<string, string[]>;
   /** Targets claimed by more than one MAC. */
   conflicts: string[];
   rttMs: { min: number; avg: number; max: number } | null;
@@ -119,7 +120,7 @@ export function replyRecord(
   return {
     type: 'reply',
     iface,
-    tip: req.tip,
+    ip: req.tip,
     mac,
     ethSrc: fr.eth.src,
     ethDst: fr.eth.dst,
