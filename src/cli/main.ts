@@ -1,8 +1,7 @@
 #!/usr/bin/env node
 /** arpinject command line: yargs wiring only. Protocol logic lives in the library. */
 import { readFileSync } from 'node:fs';
-import yargs, { type Argv, type CommandModule } from 'yargs';
-import { hideBin } from 'yargs/helpers';
+import type { Argv, CommandModule } from 'yargs';
 import { UsageError, isArpInjectError } from '../errors.js';
 import { exitCodeForError } from './exit-codes.js';
 import { LOG_LEVELS } from './logger.js';
@@ -39,6 +38,12 @@ function lazyCommand(name: CommandName): CommandModule {
 }
 
 export async function main(args: string[]): Promise<void> {
+  // `arpinject --version` alone: what yargs prints for it, without loading yargs (most of the start-up).
+  if (args.length === 1 && args[0] === '--version') {
+    process.stdout.write(`${pkg.version}\n`);
+    return;
+  }
+  const { default: yargs } = await import('yargs');
   const y = yargs(args);
   // yargs renders and caches the whole help text on every non-default command, after the handler has
   // started (~45 ms of string-width work in the middle of a sweep). We never print help from inside a
@@ -78,7 +83,8 @@ export async function main(args: string[]): Promise<void> {
 const usageError = (text: string): UsageError =>
   new UsageError('ERR_INVALID_ARGUMENT', missingValueMessage(text) ?? text, { hint: 'see arpinject --help' });
 
-main(hideBin(process.argv)).catch((err: unknown) => {
+// process.argv.slice(2) is what yargs' hideBin() returns under node (it differs only inside Electron).
+main(process.argv.slice(2)).catch((err: unknown) => {
   new Output({ json: process.argv.includes('--json'), debug: process.argv.includes('--debug') }).error(err);
   process.exitCode = exitCodeForError(err);
 });
