@@ -11,6 +11,7 @@
 import { readdirSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 /** yargs finds its locale files next to its own module; from the bundle, ask node where yargs is. */
@@ -31,6 +32,37 @@ const yargsLocales = {
 // Chunks from an earlier build (their names change with their contents).
 for (const f of readdirSync('dist/cli')) if (/^main\..+\.js(\.map)?$/.test(f)) rmSync(join('dist/cli', f));
 
+/**
+ * Text width for help (string-width): cliui and wrap-ansi bring their own 7.x copies; the bundle uses
+ * the package's one 8.x copy for all three (same API; 8.x measures printable ASCII, all our help is,
+ * by length). And at import it built an Intl.Segmenter and three /v Unicode-property regexes (~50 ms
+ * of ICU data and regex compilation on every start, a probe's too): built on first use instead.
+ */
+const STRING_WIDTH = fileURLToPath(import.meta.resolve('string-width'));
+const lazyStringWidth = {
+  name: 'lazy-string-width',
+  setup(b) {
+    b.onResolve({ filter: /^string-width$/ }, () => ({ path: STRING_WIDTH }));
+    b.onLoad({ filter: /[\\/]string-width[\\/]index\.js$/ }, async (args) => {
+      if (args.path !== STRING_WIDTH) throw new Error(`a second string-width in the bundle: ${args.path}`);
+      let text = await readFile(args.path, 'utf8');
+      // `const NAME = EXPR;` becomes a memoised function, and every later use of NAME a call of it.
+      const lazy = (name, expr) => {
+        const from = `const ${name} = ${expr};`;
+        const at = text.indexOf(from);
+        if (at < 0) throw new Error(`string-width changed: ${from} not found in ${args.path}`);
+        const rest = text.slice(at + from.length).replace(new RegExp(`\\b${name}\\b`, 'g'), `${name}()`);
+        text = `${text.slice(0, at)}let ${name}_; const ${name} = () => (${name}_ ??= ${expr});${rest}`;
+      };
+      lazy('segmenter', 'new Intl.Segmenter()');
+      lazy('visibleCharacterRegex', '/[^\\p{Default_Ignorable_Code_Point}\\p{Control}\\p{Format}\\p{Nonspacing_Mark}\\p{Enclosing_Mark}\\p{Surrogate}]/v');
+      lazy('spacingMarkRegex', '/\\p{Spacing_Mark}/v');
+      lazy('rgiEmojiRegex', '/^\\p{RGI_Emoji}$/v');
+      return { contents: text, loader: 'js' };
+    });
+  },
+};
+
 await build({
   entryPoints: ['src/cli/main.ts'],
   outdir: 'dist/cli',
@@ -44,7 +76,7 @@ await build({
   target: 'node20',
   sourcemap: true,
   external: ['pino', 'oui-data', 'raw-socket', 'prom-client'],
-  plugins: [yargsLocales],
+  plugins: [yargsLocales, lazyStringWidth],
   // Bundled CommonJS (get-caller-file) calls require(): give the ESM bundle one.
   banner: { js: "import { createRequire as __arpinjectCreateRequire } from 'node:module'; const require = __arpinjectCreateRequire(import.meta.url);" },
   logLevel: 'warning',
