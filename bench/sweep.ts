@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Lab } from '../src/lab/lab.js';
+import { NODE_FLOOR, arpScanArgs, arpScanReplies, bindingPath, sweepArgs, sweepLabSpec, timed } from './sweep-lab.js';
 
 const len = Number(process.argv[2] ?? 16);
 const runs = Number(process.argv[3] ?? 3);
@@ -31,60 +32,7 @@ interface Run {
   sweepMs?: number;
 }
 
-/** Run under GNU time for the peak RSS; stdout to a file. */
-function timed(ns: string, argv: string[], outFile: string): { wallMs: number; rssMb: number; code: number } {
-  const t = process.hrtime.bigint();
-  const r = spawnSync('/usr/bin/time', ['-f', '%M', '-o', `${outFile}.rss`, 'ip', 'netns', 'exec', ns, 'sh', '-c', `exec "$@" > ${outFile}`, 'sh', ...argv], { encoding: 'utf8' });
-  const wallMs = Number(process.hrtime.bigint() - t) / 1e6;
-  const rssKb = Number(readFileSync(`${outFile}.rss`, 'utf8').trim().split('\n').at(-1));
-  return { wallMs, rssMb: rssKb / 1024, code: r.status ?? -1 };
-}
-
-const bindingPath = fileURLToPath(new URL('../build/Release/arpinject_pcap.node', import.meta.url));
-/**
- * The floor for any Node tool on this project's binding: send the same requests with the same
- * 32-frame window (sendmmsg batches), count the replies (our own echoes skipped), decode nothing,
- * print nothing. argv: binding path, interface, count, first IP.
- */
-const NODE_FLOOR = `
-const [bindingPath, iface, n, first] = process.argv.slice(1);
-const b = require(bindingPath);
-const W = b.ENTRY_WORDS;
-const N = Number(n);
-let sent = 0, got = 0, done = false;
-const r = b.open({ device: iface, snaplen: 256, bufferSize: 8 << 20, promisc: true, immediate: true, filter: 'arp', nano: true }, (data, table, count) => {
-  for (let i = 0; i < count; i++) if (table[i * W + 5] === 0) got++;
-  if (got >= N && !done) { done = true; console.log(got); b.close(r.handle); } else pump();
-});
-const mac = require('fs').readFileSync('/sys/class/net/' + iface + '/address', 'utf8').trim().split(':').map((h) => parseInt(h, 16));
-const f = Buffer.alloc(60);
-f.fill(0xff, 0, 6); Buffer.from(mac).copy(f, 6); f.writeUInt16BE(0x0806, 12); f.writeUInt16BE(1, 14); f.writeUInt16BE(0x0800, 16);
-f[18] = 6; f[19] = 4; f.writeUInt16BE(1, 20); Buffer.from(mac).copy(f, 22); f.writeUInt32BE(Number(first) + 1, 28);
-const batch = Buffer.alloc(60 * 32);
-const pump = () => {
-  const k = Math.min(N - sent, 32 - (sent - got));
-  if (k <= 0) return;
-  for (let j = 0; j < k; j++) { f.writeUInt32BE(Number(first) + sent + j, 38); f.copy(batch, j * 60); }
-  b.send(r.handle, new Uint8Array(batch.buffer, batch.byteOffset, k * 60), new Uint32Array(k).fill(60));
-  sent += k;
-};
-pump();
-`;
-
-const lab = await Lab.create({
-  prefix: 'bench',
-  namespaces: ['net', 'host', 'far'],
-  veths: [
-    { a: { ns: 'net', name: 'bond0', addrs: [`10.99.0.1/${len}`] }, b: { ns: 'host', name: 'eth0' } },
-    { a: { ns: 'host', name: 'up0', addrs: ['203.0.113.2/24'] }, b: { ns: 'far', name: 'up0', addrs: ['203.0.113.1/24'] } },
-  ],
-  sysctls: [
-    { ns: 'host', key: 'net.ipv4.conf.eth0.proxy_arp', value: 1 },
-    { ns: 'host', key: 'net.ipv4.conf.eth0.forwarding', value: 1 },
-    { ns: 'host', key: 'net.ipv4.neigh.eth0.proxy_delay', value: 0 },
-  ],
-  routes: [{ ns: 'host', route: `${cidr} via 203.0.113.1 dev up0` }],
-});
+const lab = await Lab.create(sweepLabSpec(len));
 try {
   const ns = lab.nsName('net');
   const hasArpScan = spawnSync('arp-scan', ['--version']).status !== null;
@@ -98,7 +46,7 @@ try {
     const v = timed(ns, [process.execPath, cli, '--version'], join(dir, `start${i}.txt`));
     starts.push({ wallMs: v.wallMs, replies: 0, rssMb: v.rssMb });
     const f = join(dir, `ours${i}.ndjson`);
-    const r = timed(ns, [process.execPath, cli, 'sweep', '--iface', 'bond0', cidr, '--include-edges', '--max-targets', String(total), '--rate', '0', '--yes-flood', '--retries', '0', '--timeout', '500', '--wait', '0', '--no-canaries', '--fail-on', 'none', '--json'], f);
+    const r = timed(ns, [process.execPath, cli, ...sweepArgs(cidr, total)], f);
     const lines = readFileSync(f, 'utf8').trim().split('\n');
     const summary = JSON.parse(lines.at(-1)!);
     if (r.code !== 0 || summary.type !== 'summary') throw new Error(`arpinject sweep failed: exit ${r.code}`);
@@ -109,13 +57,13 @@ try {
     nodeFloor.push({ wallMs: zr.wallMs, replies: Number(readFileSync(z, 'utf8').trim()), rssMb: zr.rssMb });
     if (hasArpScan) {
       const g = join(dir, `arpscan${i}.txt`);
-      const a = timed(ns, ['arp-scan', '-I', 'bond0', '--bandwidth=100M', '--retry=1', '--quiet', '--plain', cidr], g);
-      const replies = readFileSync(g, 'utf8').split('\n').filter((l) => /^\d+\.\d+\.\d+\.\d+\s/.test(l)).length;
+      const a = timed(ns, arpScanArgs(cidr), g);
+      const replies = arpScanReplies(readFileSync(g, 'utf8'));
       theirs.push({ wallMs: a.wallMs, replies, rssMb: a.rssMb });
       // The same exchange paced 100x faster: if it takes as long, the kernel's per-frame work is the floor.
       const h = join(dir, `floor${i}.txt`);
-      const b = timed(ns, ['arp-scan', '-I', 'bond0', '--bandwidth=10000M', '--retry=1', '--quiet', '--plain', cidr], h);
-      floor.push({ wallMs: b.wallMs, replies: readFileSync(h, 'utf8').split('\n').filter((l) => /^\d+\.\d+\.\d+\.\d+\s/.test(l)).length, rssMb: b.rssMb });
+      const b = timed(ns, arpScanArgs(cidr, '10000M'), h);
+      floor.push({ wallMs: b.wallMs, replies: arpScanReplies(readFileSync(h, 'utf8')), rssMb: b.rssMb });
     }
   }
   const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;

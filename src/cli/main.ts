@@ -1,23 +1,49 @@
 #!/usr/bin/env node
 /** arpinject command line: yargs wiring only. Protocol logic lives in the library. */
 import { readFileSync } from 'node:fs';
-import yargs, { type CommandModule } from 'yargs';
-import { hideBin } from 'yargs/helpers';
+import type { Argv, CommandModule } from 'yargs';
 import { UsageError, isArpInjectError } from '../errors.js';
 import { exitCodeForError } from './exit-codes.js';
 import { LOG_LEVELS } from './logger.js';
 import { missingValueMessage } from './options.js';
 import { Output } from './output.js';
-import { probeCommand } from './commands/probe.js';
-import { respondCommand } from './commands/respond.js';
-import { sweepCommand } from './commands/sweep.js';
-import { explainCommand } from './commands/explain.js';
-import { watchCommand } from './commands/watch.js';
-import { triggerCommand } from './commands/trigger.js';
+import { COMMANDS, type CommandName } from './commands/meta.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
+/**
+ * The command modules, imported only for the command that runs (yargs calls one builder, and the top
+ * help needs only COMMANDS' descriptions): `arpinject sweep` never loads watch's or explain's code.
+ */
+const LOADERS: Record<CommandName, () => Promise<CommandModule>> = {
+  probe: async () => (await import('./commands/probe.js')).probeCommand as unknown as CommandModule,
+  respond: async () => (await import('./commands/respond.js')).respondCommand as unknown as CommandModule,
+  sweep: async () => (await import('./commands/sweep.js')).sweepCommand as unknown as CommandModule,
+  explain: async () => (await import('./commands/explain.js')).explainCommand as unknown as CommandModule,
+  watch: async () => (await import('./commands/watch.js')).watchCommand as unknown as CommandModule,
+  trigger: async () => (await import('./commands/trigger.js')).triggerCommand as unknown as CommandModule,
+};
+
+function lazyCommand(name: CommandName): CommandModule {
+  let loaded: CommandModule | undefined;
+  const load = async () => (loaded ??= await LOADERS[name]());
+  return {
+    ...COMMANDS[name],
+    builder: async (y: Argv) => {
+      const b = (await load()).builder;
+      return typeof b === 'function' ? b(y) : b ? y.options(b) : y;
+    },
+    handler: async (argv) => (await load()).handler(argv),
+  } as CommandModule;
+}
+
 export async function main(args: string[]): Promise<void> {
+  // `arpinject --version` alone: what yargs prints for it, without loading yargs (most of the start-up).
+  if (args.length === 1 && args[0] === '--version') {
+    process.stdout.write(`${pkg.version}\n`);
+    return;
+  }
+  const { default: yargs } = await import('yargs');
   const y = yargs(args);
   // yargs renders and caches the whole help text on every non-default command, after the handler has
   // started (~45 ms of string-width work in the middle of a sweep). We never print help from inside a
@@ -30,12 +56,7 @@ export async function main(args: string[]): Promise<void> {
     .option('json', { type: 'boolean', default: false, describe: 'NDJSON on stdout, one object per line' })
     .option('log-level', { type: 'string', default: 'warn', choices: LOG_LEVELS, describe: 'pino log level (logs go to stderr)' })
     .option('debug', { type: 'boolean', default: false, describe: 'debug logs and stack traces' })
-    .command(probeCommand as unknown as CommandModule)
-    .command(respondCommand as unknown as CommandModule)
-    .command(sweepCommand as unknown as CommandModule)
-    .command(explainCommand as unknown as CommandModule)
-    .command(watchCommand as unknown as CommandModule)
-    .command(triggerCommand as unknown as CommandModule)
+    .command((Object.keys(COMMANDS) as CommandName[]).map(lazyCommand))
     .example('$0 --iface bond0 --tip 8.8.8.8', 'does anyone on bond0 claim 8.8.8.8?')
     .example('$0 probe -i bond0 -t 10.0.0.2 --expect 02:00:00:00:00:01 --json', 'CI: only that MAC may answer for 10.0.0.2')
     .strict()
@@ -45,17 +66,25 @@ export async function main(args: string[]): Promise<void> {
       // Parse errors (unknown option, missing value) are bad input: exit 2. Throwing stops yargs
       // from running the command handler; main's catch prints it once.
       if (err && (!msg || isArpInjectError(err))) throw err;
-      const text = msg ?? err?.message ?? 'invalid arguments';
-      throw new UsageError('ERR_INVALID_ARGUMENT', missingValueMessage(text) ?? text, { hint: 'see arpinject --help' });
+      throw usageError(msg ?? err?.message ?? 'invalid arguments');
     })
     .help()
     .alias('h', 'help')
     .version(pkg.version)
     .wrap(Math.min(110, process.stdout.columns ?? 100))
-    .parseAsync();
+    .parseAsync()
+    .catch((err: unknown) => {
+      // After an async builder (every command is one: lazyCommand), yargs rejects with its own YError
+      // for a parse error (`--count` without a value) instead of calling fail(): same treatment.
+      throw err instanceof Error && err.name === 'YError' ? usageError(err.message) : err;
+    });
 }
 
-main(hideBin(process.argv)).catch((err: unknown) => {
+const usageError = (text: string): UsageError =>
+  new UsageError('ERR_INVALID_ARGUMENT', missingValueMessage(text) ?? text, { hint: 'see arpinject --help' });
+
+// process.argv.slice(2) is what yargs' hideBin() returns under node (it differs only inside Electron).
+main(process.argv.slice(2)).catch((err: unknown) => {
   new Output({ json: process.argv.includes('--json'), debug: process.argv.includes('--debug') }).error(err);
   process.exitCode = exitCodeForError(err);
 });

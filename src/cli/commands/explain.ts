@@ -5,6 +5,7 @@ import { formatExplanation } from '../../explain/render.js';
 import { checkInt, checkIp, checkMac } from '../../probe/options.js';
 import { type GlobalArgs, runCommand } from '../context.js';
 import { requireValues } from '../options.js';
+import { COMMANDS } from './meta.js';
 import { ExitCode } from '../exit-codes.js';
 
 export interface ExplainArgs extends GlobalArgs {
@@ -20,8 +21,7 @@ export interface ExplainArgs extends GlobalArgs {
 }
 
 export const explainCommand: CommandModule<GlobalArgs, ExplainArgs> = {
-  command: 'explain',
-  describe: 'explain whether and why this host answers a who-has on an interface (run it on the receiving host)',
+  ...COMMANDS.explain,
   builder: (y) =>
     requireValues(
     y

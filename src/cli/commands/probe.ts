@@ -1,12 +1,13 @@
-/** `arpinject probe` (also the default command): send crafted ARP frames, report every reply. */
+/**
+ * `arpinject probe` (also the default command): send crafted ARP frames, report every reply.
+ * Its options only: yargs applies the default command's builder to every invocation (`--version`
+ * and `--help` too), so the implementation (probe-run.ts) is imported when a probe runs.
+ */
 import type { Argv, CommandModule } from 'yargs';
-import { describeExpectation, judge, parseExpectation } from '../../probe/expect.js';
-import { type ProbeOptions, probe } from '../../probe/probe.js';
-import { type GlobalArgs, runCommand } from '../context.js';
+import type { GlobalArgs } from '../context.js';
 import { requireValues } from '../options.js';
-import { ExitCode } from '../exit-codes.js';
-import { formatFinding, formatProbeRecord, formatProbeSummary } from '../format.js';
-import { SEVERITIES, type Severity, failsOn } from '../../findings/finding.js';
+import { SEVERITIES } from '../../findings/finding.js';
+import { COMMANDS } from './meta.js';
 
 export interface ProbeArgs extends GlobalArgs {
   iface: string;
@@ -56,50 +57,7 @@ export function probeOptions<T>(y: Argv<T>) {
 }
 
 export const probeCommand: CommandModule<GlobalArgs, ProbeArgs> = {
-  command: ['probe', '$0'],
-  describe: 'send ARP requests (any field you choose) and report every reply and who gave it',
+  ...COMMANDS.probe,
   builder: (y) => requireValues(probeOptions(y) as unknown as Argv<ProbeArgs>),
-  handler: (argv) =>
-    runCommand(argv, async ({ out, log, signal }) => {
-      const expectation = parseExpectation(argv.expect);
-      const result = await probe({
-        iface: argv.iface,
-        targets: argv.tip.map(String),
-        sip: argv.sip,
-        sha: argv.sha,
-        tha: argv.tha,
-        ethSrc: argv.ethSrc,
-        ethDst: argv.ethDst,
-        op: argv.op as ProbeOptions['op'],
-        vlan: argv.vlan,
-        vlanPriority: argv.vlanPriority,
-        count: argv.count,
-        intervalMs: argv.interval,
-        timeoutMs: argv.timeout,
-        waitMs: argv.wait,
-        ratePps: argv.rate,
-        yesFlood: argv.yesFlood,
-        pcap: argv.pcap,
-        promisc: argv.promisc,
-        onRecord: (r) => (out.json ? out.record(r) : out.line(formatProbeRecord(r))),
-        signal,
-        logger: log,
-      });
-      const verdict = judge(expectation, result.summary, result.listenedMs);
-      const failOn = argv.failOn as Severity | 'none';
-      const failing = result.findings.filter((f) => failsOn(f.severity, failOn));
-      const ok = verdict.ok && failing.length === 0;
-      const summary = { ...result.summary, findings: result.findings.length, worst: result.worst, listenedMs: result.listenedMs, expect: describeExpectation(expectation), failOn, ok };
-      for (const f of result.findings) out.json ? out.record(f) : out.line(formatFinding(f));
-      out.summary(summary, () => [
-        ...formatProbeSummary(summary, result.fields, verdict),
-        ...(failing.length ? [`fail-on ${failOn}: ${failing.length} finding(s) at or above ${failOn}`] : []),
-      ]);
-      // The summary above is printed first: a full disk loses the rest of the capture, not the results.
-      if (result.fileError) {
-        out.error(result.fileError);
-        return ExitCode.ENVIRONMENT;
-      }
-      return ok ? ExitCode.OK : ExitCode.NOT_MET;
-    }),
+  handler: async (argv) => (await import('./probe-run.js')).runProbe(argv),
 };

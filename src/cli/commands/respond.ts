@@ -8,6 +8,7 @@ import { systemClock } from '../../time/clock.js';
 import { checkInt, checkIp, checkMac } from '../../probe/options.js';
 import { type GlobalArgs, runCommand } from '../context.js';
 import { requireValues } from '../options.js';
+import { COMMANDS } from './meta.js';
 import { ExitCode } from '../exit-codes.js';
 
 export interface RespondArgs extends GlobalArgs {
@@ -26,8 +27,7 @@ export function parseClaim(text: string, defaultMac: () => string, ethSrc?: stri
 }
 
 export const respondCommand: CommandModule<GlobalArgs, RespondArgs> = {
-  command: 'respond',
-  describe: 'answer who-has for the IPs you claim, with the MACs you choose (a lab host; mirrors VLAN tags)',
+  ...COMMANDS.respond,
   builder: (y) =>
     requireValues(
     y

@@ -15,6 +15,7 @@ import { parseIpv4 } from '../../wire/address.js';
 import { type GlobalArgs, runCommand } from '../context.js';
 import { requireValues } from '../options.js';
 import { formatFinding } from '../format.js';
+import { COMMANDS } from './meta.js';
 import { ExitCode } from '../exit-codes.js';
 
 export interface SweepArgs extends GlobalArgs {
@@ -117,8 +118,7 @@ export function formatSweepSummary(s: SweepSummary): string {
 }
 
 export const sweepCommand: CommandModule<GlobalArgs, SweepArgs> = {
-  command: 'sweep [targets..]',
-  describe: 'ask for every address in a range, keep every reply, and call out hijacking',
+  ...COMMANDS.sweep,
   builder: (y) =>
     requireValues(
     y

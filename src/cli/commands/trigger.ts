@@ -7,6 +7,7 @@ import { checkInt, checkIp } from '../../probe/options.js';
 import { type TriggerResult, trigger } from '../../trigger/trigger.js';
 import { type GlobalArgs, runCommand } from '../context.js';
 import { requireValues } from '../options.js';
+import { COMMANDS } from './meta.js';
 import { ExitCode } from '../exit-codes.js';
 
 export interface TriggerArgs extends GlobalArgs {
@@ -51,8 +52,7 @@ export function formatTrigger(r: TriggerResult): string[] {
 }
 
 export const triggerCommand: CommandModule<GlobalArgs, TriggerArgs> = {
-  command: 'trigger',
-  describe: "make the kernel ARP for an address (ICMP echo via raw-socket) and check the sender IP it uses (ARP bubble)",
+  ...COMMANDS.trigger,
   builder: (y) =>
     requireValues(
     y

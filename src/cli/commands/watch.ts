@@ -10,6 +10,7 @@ import { ArpWatcher, type WatchRecord } from '../../watch/analyzer.js';
 import { formatWatchRecord, formatWatchSummary } from '../../watch/format.js';
 import { type GlobalArgs, runCommand } from '../context.js';
 import { requireValues } from '../options.js';
+import { COMMANDS } from './meta.js';
 import { ExitCode } from '../exit-codes.js';
 
 export interface WatchArgs extends GlobalArgs {
@@ -41,8 +42,7 @@ export function localHostScoped(): string[] {
 }
 
 export const watchCommand: CommandModule<GlobalArgs, WatchArgs> = {
-  command: 'watch',
-  describe: 'decode every ARP frame on a link (or in a pcap file), pair requests and replies, raise findings',
+  ...COMMANDS.watch,
   builder: (y) =>
     requireValues(
     y

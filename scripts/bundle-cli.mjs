@@ -1,0 +1,83 @@
+/**
+ * The command line as one file: esbuild bundles src/cli/main.ts with yargs and our modules into
+ * dist/cli/main.js (the package's bin), over tsc's unbundled file of the same name. Same directory
+ * depth, so the paths main.ts and pcap-link.ts compute from import.meta.url (package.json,
+ * build/Release/arpinject_pcap.node) still hold. One file instead of ~60 saves ESM resolution and
+ * loading at every start. Commands stay lazy (esbuild defers the evaluation of what import() loads).
+ * Not bundled, loaded from node_modules when used: pino, oui-data, raw-socket (createRequire) and
+ * prom-client (watch --metrics). The library build (dist/**, .d.ts) is tsc's, untouched.
+ *   node scripts/bundle-cli.mjs        (npm run build runs it after tsc)
+ */
+import { readdirSync, rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+/** yargs finds its locale files next to its own module; from the bundle, ask node where yargs is. */
+const yargsLocales = {
+  name: 'yargs-locales',
+  setup(b) {
+    b.onLoad({ filter: /yargs[\\/]lib[\\/]platform-shims[\\/]esm\.mjs$/ }, async (args) => {
+      const text = await readFile(args.path, 'utf8');
+      const from = "resolve(__dirname, '../../../locales')";
+      if (!text.includes(from)) throw new Error(`yargs' esm shim changed: ${from} not found in ${args.path}`);
+      // `require` there is the shim's createRequire(import.meta.url): in the bundle, dist/cli/main.js.
+      const to = "(() => { try { return resolve(require.resolve('yargs/package.json'), '../locales'); } catch { return resolve(__dirname, '../../../locales'); } })()";
+      return { contents: text.replace(from, to), loader: 'js' };
+    });
+  },
+};
+
+// Chunks from an earlier build (their names change with their contents).
+for (const f of readdirSync('dist/cli')) if (/^main\..+\.js(\.map)?$/.test(f)) rmSync(join('dist/cli', f));
+
+/**
+ * Text width for help (string-width): cliui and wrap-ansi bring their own 7.x copies; the bundle uses
+ * the package's one 8.x copy for all three (same API; 8.x measures printable ASCII, all our help is,
+ * by length). And at import it built an Intl.Segmenter and three /v Unicode-property regexes (~50 ms
+ * of ICU data and regex compilation on every start, a probe's too): built on first use instead.
+ */
+const STRING_WIDTH = fileURLToPath(import.meta.resolve('string-width'));
+const lazyStringWidth = {
+  name: 'lazy-string-width',
+  setup(b) {
+    b.onResolve({ filter: /^string-width$/ }, () => ({ path: STRING_WIDTH }));
+    b.onLoad({ filter: /[\\/]string-width[\\/]index\.js$/ }, async (args) => {
+      if (args.path !== STRING_WIDTH) throw new Error(`a second string-width in the bundle: ${args.path}`);
+      let text = await readFile(args.path, 'utf8');
+      // `const NAME = EXPR;` becomes a memoised function, and every later use of NAME a call of it.
+      const lazy = (name, expr) => {
+        const from = `const ${name} = ${expr};`;
+        const at = text.indexOf(from);
+        if (at < 0) throw new Error(`string-width changed: ${from} not found in ${args.path}`);
+        const rest = text.slice(at + from.length).replace(new RegExp(`\\b${name}\\b`, 'g'), `${name}()`);
+        text = `${text.slice(0, at)}let ${name}_; const ${name} = () => (${name}_ ??= ${expr});${rest}`;
+      };
+      lazy('segmenter', 'new Intl.Segmenter()');
+      lazy('visibleCharacterRegex', '/[^\\p{Default_Ignorable_Code_Point}\\p{Control}\\p{Format}\\p{Nonspacing_Mark}\\p{Enclosing_Mark}\\p{Surrogate}]/v');
+      lazy('spacingMarkRegex', '/\\p{Spacing_Mark}/v');
+      lazy('rgiEmojiRegex', '/^\\p{RGI_Emoji}$/v');
+      return { contents: text, loader: 'js' };
+    });
+  },
+};
+
+await build({
+  entryPoints: ['src/cli/main.ts'],
+  outdir: 'dist/cli',
+  entryNames: '[name]',
+  // What a command's import() loads is its own file, next to main.js (the same depth: see above).
+  splitting: true,
+  chunkNames: 'main.[name]-[hash]',
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  sourcemap: true,
+  external: ['pino', 'oui-data', 'raw-socket', 'prom-client'],
+  plugins: [yargsLocales, lazyStringWidth],
+  // Bundled CommonJS (get-caller-file) calls require(): give the ESM bundle one.
+  banner: { js: "import { createRequire as __arpinjectCreateRequire } from 'node:module'; const require = __arpinjectCreateRequire(import.meta.url);" },
+  logLevel: 'warning',
+});
