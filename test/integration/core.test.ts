@@ -28,7 +28,7 @@ describe('verdicts on a bridge of kernel hosts', { skip: skipUnlessRoot }, () =>
   before(async () => {
     const hosts = ['net', 'owner', 'proxy', 'gw', 'dupa', 'dupb', 'multi'];
     const addrs: Record<string, string[]> = {
-      net: ['10.77.0.100/24'],
+      net: ['10.77.0.200/24'],
       owner: ['10.77.0.7/24'],
       proxy: ['10.77.0.3/24'],
       gw: ['10.77.0.1/24'],
@@ -40,7 +40,7 @@ describe('verdicts on a bridge of kernel hosts', { skip: skipUnlessRoot }, () =>
       namespaces: ['sw', 'far', ...hosts],
       veths: [
         ...hosts.map((h) => ({ a: { ns: h, name: 'eth0', addrs: addrs[h]! }, b: { ns: 'sw', name: `p-${h}` } })),
-        { a: { ns: 'proxy', name: 'up0', addrs: ['198.51.100.2/24'] }, b: { ns: 'far', name: 'p0', addrs: ['198.51.100.1/24'] } },
+        { a: { ns: 'proxy', name: 'up0', addrs: ['10.88.0.2/24'] }, b: { ns: 'far', name: 'p0', addrs: ['10.88.0.1/24'] } },
         { a: { ns: 'gw', name: 'up0', addrs: ['203.0.113.2/24'] }, b: { ns: 'far', name: 'g0', addrs: ['203.0.113.1/24'] } },
       ],
       bridges: [{ ns: 'sw', name: 'br0', ports: hosts.map((h) => `p-${h}`) }],
@@ -53,7 +53,7 @@ describe('verdicts on a bridge of kernel hosts', { skip: skipUnlessRoot }, () =>
         { ns: 'gw', key: 'net.ipv4.ip_forward', value: 1 },
       ],
       routes: [
-        { ns: 'proxy', route: '10.77.0.7/32 via 198.51.100.1 dev up0' },
+        { ns: 'proxy', route: '10.77.0.7/32 via 10.88.0.1 dev up0' },
         { ns: 'gw', route: 'default via 203.0.113.1 dev up0' },
       ],
     });
