@@ -37,12 +37,15 @@ export interface ErrorOptions {
   cause?: unknown;
   /** One line telling the user how to fix it. */
   hint?: string;
+  /** The library option at fault (`timeoutMs`, `sha`...): the CLI names its flag instead. */
+  option?: string;
 }
 
 export class ArpInjectError extends Error {
   readonly code: ErrorCode;
   readonly kind: ErrorKind;
   readonly hint: string | undefined;
+  readonly option: string | undefined;
 
   constructor(kind: ErrorKind, code: ErrorCode, message: string, options: ErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -50,6 +53,7 @@ export class ArpInjectError extends Error {
     this.kind = kind;
     this.code = code;
     this.hint = options.hint;
+    this.option = options.option;
   }
 }
 

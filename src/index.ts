@@ -27,8 +27,7 @@ export { interfaceMac, interfaceIpv4, defaultSenderIp, hasRawPrivilege, prefligh
 // Sweeps and findings.
 export { sweep, SWEEP_DEFAULTS, ppsForBandwidth } from './sweep/sweep.js';
 export type { SweepOptions, SweepResult, SweepSummary, SweepPlanInfo } from './sweep/sweep.js';
-export { runSweepEngine } from './sweep/engine.js';
-export type { EngineOptions, EngineResult, SweepProgress } from './sweep/engine.js';
+export type { SweepProgress } from './sweep/engine.js';
 export { expandTargets, parseTarget, targetsFromText, targetsFromChunks, defaultCanaries } from './sweep/targets.js';
 export { parseBaseline, readBaseline } from './sweep/baseline.js';
 export { detect, Observations, SEVERITIES, severityRank, DEFAULT_MAX_IPS_PER_MAC } from './detect/findings.js';
@@ -50,12 +49,22 @@ export type { TriggerOptions, TriggerResult, TriggerLeak } from './trigger/trigg
 export { startResponder } from './lab/responder.js';
 export { Lab, withLab, cleanupStaleLabs } from './lab/lab.js';
 export type { LabSpec, LabEnd } from './lab/lab.js';
-export { createGrnetLab, breakGrnetRoutes, grnetSpec, segmentSpec } from './lab/topologies.js';
-export type { GrnetLab, SegmentHost } from './lab/topologies.js';
 export type { Claim, Responder, ResponderOptions, AnswerRecord } from './lab/responder.js';
 
 // Wire format, errors, logging seam.
-export * from './wire/index.js';
+// The wire format, chosen on purpose: decode/encode and the names a caller needs (helpers such as
+// fail/truncated/readU32/formatMacCached stay internal).
+export { decodeArpFrame, encodeArpFrame, frameVlan, parseEthernet, emitEthernet, parseArp, emitArp, arpOpName } from './wire/index.js';
+export { ArpOp, ArpHwType, EtherType, etherTypeName, MAX_VLAN_TAGS } from './wire/index.js';
+export { parseIpv4, formatIpv4, parseMac, normalizeMac, formatMac, isBroadcastMac, isMulticastMac, isLocalMac, BROADCAST_MAC, ZERO_MAC } from './wire/index.js';
+export type { ArpFrame, ArpFrameSpec, ArpPacket, ArpFields, EthernetHeader, EthernetFields, VlanTag, WireIssue, WireIssueCode, WireResult, FrameResult, Ipv4, Mac } from './wire/index.js';
+// One correlator and one findings model.
+export { pickRequest } from './correlate/pick.js';
+export { PendingTable } from './correlate/pending.js';
+export type { PendingRequest, Pairing } from './correlate/pending.js';
+export { FINDING_KINDS, worstSeverity, failsOn, sortFindings } from './findings/finding.js';
+export type { KindInfo } from './findings/finding.js';
+export { DEFAULT_RATE_PPS, assertNotFlood } from './pacing/flood.js';
 export { ArpInjectError, UsageError, EnvironmentError, isArpInjectError } from './errors.js';
 export type { ErrorCode, ErrorKind } from './errors.js';
 export type { Logger } from './log.js';

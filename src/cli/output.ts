@@ -2,6 +2,7 @@
  * Results go to stdout: NDJSON with --json (one object per line, a public contract), else human text.
  * Errors go to stderr as one clear message plus a hint; with --json also as an {"type":"error"} record.
  */
+import { flagMessage } from './flags.js';
 import { type ArpInjectError, EnvironmentError, isArpInjectError } from '../errors.js';
 
 /** What became of stdout: still open, closed by the reader (`| head -1`), or failing (disk full, I/O error). */
@@ -148,7 +149,7 @@ export class Output {
   error(err: unknown): void {
     this.flush();
     const e: ArpInjectError | undefined = isArpInjectError(err) ? err : undefined;
-    const message = e ? e.message : err instanceof Error ? err.message : String(err);
+    const message = e ? flagMessage(e.message, e.option) : err instanceof Error ? err.message : String(err);
     this.err.write(`arpinject: ${message}\n`);
     if (e?.hint) this.err.write(`  hint: ${e.hint}\n`);
     if (!e) this.err.write('  this is a bug in arpinject; rerun with --debug and report the stack trace\n');

@@ -4,6 +4,7 @@
  * (`ip link set vlan0 down; up`), its routes are gone, the default route leaves via eth0, and the same
  * MAC now claims every address asked for on the VLAN. Exit 0 when the kernel behaves as in the incident.
  */
+import { EnvironmentError } from '../errors.js';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { breakGrnetRoutes, createGrnetLab } from './topologies.js';
@@ -20,7 +21,7 @@ function probeIn(ns: string, title: string): ProbeSummary {
   const json = spawnSync('ip', ['netns', 'exec', ns, process.execPath, cli, ...args, '--json'], { encoding: 'utf8' });
   const lines = json.stdout.trim().split('\n');
   const summary = JSON.parse(lines[lines.length - 1] ?? '{}') as ProbeSummary;
-  if (summary.type !== 'summary') throw new Error(`probe failed: ${json.stderr || json.stdout}`);
+  if (summary.type !== 'summary') throw new EnvironmentError('ERR_COMMAND_FAILED', `probe failed: ${json.stderr || json.stdout}`);
   return summary;
 }
 

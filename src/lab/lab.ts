@@ -4,6 +4,7 @@
  * Real namespace names are `${prefix}${pid}-${role}`, so parallel runs never collide and stale ones
  * can be recognised by their dead pid.
  */
+import { EnvironmentError, UsageError } from '../errors.js';
 import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
 
 export interface LabEnd {
@@ -77,7 +78,7 @@ function run(argv: string[], opts: { input?: string; timeoutMs?: number } = {}):
 
 async function runOk(argv: string[]): Promise<string> {
   const r = await run(argv);
-  if (r.code !== 0) throw new Error(`lab: \`${argv.join(' ')}\` failed (exit ${r.code}): ${r.stderr.trim()}`);
+  if (r.code !== 0) throw new EnvironmentError('ERR_COMMAND_FAILED', `lab: \`${argv.join(' ')}\` failed (exit ${r.code}): ${r.stderr.trim()}`);
   return r.stdout;
 }
 
@@ -105,14 +106,14 @@ export class Lab {
 
   nsName(logical: string): string {
     const n = this.names.get(logical);
-    if (!n) throw new Error(`lab: no namespace "${logical}" (have ${[...this.names.keys()].join(', ')})`);
+    if (!n) throw new UsageError('ERR_INVALID_ARGUMENT', `lab: no namespace "${logical}" (have ${[...this.names.keys()].join(', ')})`);
     return n;
   }
 
   private async build(spec: LabSpec): Promise<void> {
     for (const ns of spec.namespaces) {
       const real = `${this.prefix}${process.pid}-${ns}`;
-      if (real.length > 64) throw new Error(`lab: namespace name too long: ${real}`);
+      if (real.length > 64) throw new UsageError('ERR_INVALID_ARGUMENT', `lab: namespace name too long: ${real}`);
       await runOk(['ip', 'netns', 'add', real]);
       this.names.set(ns, real);
       alive.add(real);
@@ -127,12 +128,12 @@ export class Lab {
         await this.sysctl(ns, k, v);
     }
     for (const { a, b } of spec.veths ?? []) {
-      for (const e of [a, b]) if (!IFNAME_RE.test(e.name)) throw new Error(`lab: bad interface name "${e.name}" (1-15 of [A-Za-z0-9_.-])`);
+      for (const e of [a, b]) if (!IFNAME_RE.test(e.name)) throw new UsageError('ERR_INVALID_ARGUMENT', `lab: bad interface name "${e.name}" (1-15 of [A-Za-z0-9_.-])`);
       await runOk(['ip', 'link', 'add', a.name, 'netns', this.nsName(a.ns), 'type', 'veth', 'peer', 'name', b.name, 'netns', this.nsName(b.ns)]);
     }
     for (const { a, b } of spec.veths ?? []) for (const e of [a, b]) await this.configure(e);
     for (const br of spec.bridges ?? []) {
-      if (!IFNAME_RE.test(br.name)) throw new Error(`lab: bad bridge name "${br.name}"`);
+      if (!IFNAME_RE.test(br.name)) throw new UsageError('ERR_INVALID_ARGUMENT', `lab: bad bridge name "${br.name}"`);
       await this.ip(br.ns, 'link', 'add', br.name, 'type', 'bridge');
       if (br.mac) await this.ip(br.ns, 'link', 'set', br.name, 'address', br.mac);
       await this.sysctl(br.ns, `net.ipv6.conf.${br.name}.disable_ipv6`, 1).catch(() => undefined);
@@ -156,7 +157,7 @@ export class Lab {
   async exec(ns: string, argv: string[], opts: { input?: string; timeoutMs?: number; allowFail?: boolean } = {}): Promise<ExecResult> {
     const full = ['ip', 'netns', 'exec', this.nsName(ns), ...argv];
     const r = await run(full, opts);
-    if (r.code !== 0 && !opts.allowFail) throw new Error(`lab: \`${full.join(' ')}\` failed (exit ${r.code}): ${r.stderr.trim()}`);
+    if (r.code !== 0 && !opts.allowFail) throw new EnvironmentError('ERR_COMMAND_FAILED', `lab: \`${full.join(' ')}\` failed (exit ${r.code}): ${r.stderr.trim()}`);
     return r;
   }
 

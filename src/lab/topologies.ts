@@ -11,6 +11,7 @@
  * Case B: vlan0 bounced (down/up), which deletes every route via vlan0; lookups for the VLAN fall
  * through to main, whose default route leaves via eth0 != vlan0: proxy_arp answers everything.
  */
+import { EnvironmentError } from '../errors.js';
 import { Lab, type LabSpec } from './lab.js';
 
 export const GRNET_TABLE = 999;
@@ -85,7 +86,7 @@ export async function waitOperUp(lab: Lab, ns: string, dev: string, timeoutMs = 
   for (;;) {
     const rows = JSON.parse(await lab.ip(ns, '-j', 'link', 'show', 'dev', dev)) as Array<{ operstate?: string }>;
     if (rows[0]?.operstate === 'UP') return;
-    if (Date.now() > end) throw new Error(`lab: ${dev} in ${ns} not UP after ${timeoutMs} ms (operstate ${rows[0]?.operstate})`);
+    if (Date.now() > end) throw new EnvironmentError('ERR_INTERFACE_DOWN', `lab: ${dev} in ${ns} not UP after ${timeoutMs} ms (operstate ${rows[0]?.operstate})`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }

@@ -47,6 +47,7 @@ export interface InterfaceAddress {
 }
 
 interface IpAddrJson {
+  ifname?: string;
   addr_info?: Array<{ family?: string; local?: string; prefixlen?: number; scope?: string; secondary?: boolean }>;
 }
 
@@ -61,14 +62,19 @@ export function runIpJson<T>(args: string[]): T {
   return (out.trim() === '' ? [] : JSON.parse(out)) as T;
 }
 
-export function interfaceIpv4(name: string): InterfaceAddress[] {
-  const rows = runIpJson<IpAddrJson[]>(['-4', 'addr', 'show', 'dev', name]);
-  const out: InterfaceAddress[] = [];
+/** The one reader of `ip -j -4 addr show`: every IPv4 address of this namespace (or of one device), with its device. */
+export function ipv4Addresses(dev?: string): Array<InterfaceAddress & { dev: string }> {
+  const rows = runIpJson<IpAddrJson[]>(['-4', 'addr', 'show', ...(dev !== undefined ? ['dev', dev] : [])]);
+  const out: Array<InterfaceAddress & { dev: string }> = [];
   for (const r of rows)
     for (const a of r.addr_info ?? [])
       if (a.local && (a.family === undefined || a.family === 'inet'))
-        out.push({ address: a.local, prefixLen: a.prefixlen ?? 32, scope: a.scope ?? 'global', secondary: a.secondary === true });
+        out.push({ dev: r.ifname ?? dev ?? '', address: a.local, prefixLen: a.prefixlen ?? 32, scope: a.scope ?? 'global', secondary: a.secondary === true });
   return out;
+}
+
+export function interfaceIpv4(name: string): InterfaceAddress[] {
+  return ipv4Addresses(name).map(({ dev: _dev, ...a }) => a);
 }
 
 /** The interface's IPv4 subnets as numbers (an address outside all of them is off-link). Empty when unknown. */
@@ -96,8 +102,7 @@ export interface SenderIpChoice {
 /** The interface that holds `ip` in this namespace, if any. */
 function ownerOf(ip: Ipv4): string | undefined {
   try {
-    const rows = runIpJson<Array<{ ifname?: string; addr_info?: Array<{ local?: string }> }>>(['-4', 'addr', 'show']);
-    return rows.find((r) => (r.addr_info ?? []).some((a) => a.local === ip))?.ifname;
+    return ipv4Addresses().find((a) => a.address === ip)?.dev;
   } catch {
     return undefined;
   }

@@ -94,24 +94,24 @@ export interface ResolvedProbe {
 export function planProbe(o: ProbeOptions): ResolvedProbe {
   assertInterfaceName(o.iface);
   if (o.targets.length === 0) throw new UsageError('ERR_INVALID_ARGUMENT', 'no target: give at least one --tip');
-  const targets = [...new Set(o.targets.map((t) => checkIp(t, '--tip')))];
-  const sha = o.sha !== undefined ? checkMac(o.sha, '--sha') : interfaceMac(o.iface);
-  const ethSrc = o.ethSrc !== undefined ? checkMac(o.ethSrc, '--eth-src') : sha;
+  const targets = [...new Set(o.targets.map((t) => checkIp(t, 'targets')))];
+  const sha = o.sha !== undefined ? checkMac(o.sha, 'sha') : interfaceMac(o.iface);
+  const ethSrc = o.ethSrc !== undefined ? checkMac(o.ethSrc, 'ethSrc') : sha;
   let sip: string;
   let sipRule = 'given';
   let sipWarning: string | undefined;
-  if (o.sip !== undefined) sip = checkIp(o.sip, '--sip');
+  if (o.sip !== undefined) sip = checkIp(o.sip, 'sip');
   else {
     const d = chooseSenderIp(o.iface, targets[0]!, { sha: o.sha !== undefined ? sha : undefined, ethSrc: o.ethSrc !== undefined ? ethSrc : undefined });
     sip = d.ip;
     sipRule = d.rule;
     sipWarning = d.warning;
   }
-  const tha = o.tha !== undefined ? checkMac(o.tha, '--tha') : ZERO_MAC;
-  const ethDst = o.ethDst !== undefined ? checkMac(o.ethDst, '--eth-dst') : BROADCAST_MAC;
+  const tha = o.tha !== undefined ? checkMac(o.tha, 'tha') : ZERO_MAC;
+  const ethDst = o.ethDst !== undefined ? checkMac(o.ethDst, 'ethDst') : BROADCAST_MAC;
   const op = o.op !== undefined ? checkOp(o.op) : ArpOp.Request;
-  const vlan = o.vlan !== undefined ? checkInt(o.vlan, '--vlan', 0, 4094) : undefined;
-  const pcp = o.vlanPriority !== undefined ? checkInt(o.vlanPriority, '--vlan-priority', 0, 7) : 0;
+  const vlan = o.vlan !== undefined ? checkInt(o.vlan, 'vlan', 0, 4094) : undefined;
+  const pcp = o.vlanPriority !== undefined ? checkInt(o.vlanPriority, 'vlanPriority', 0, 7) : 0;
   const vlans = vlan === undefined ? [] : [{ vid: vlan, pcp }];
   const requests = targets.map((tip) => ({
     tip,
@@ -122,11 +122,11 @@ export function planProbe(o: ProbeOptions): ResolvedProbe {
 
 export async function probe(o: ProbeOptions): Promise<ProbeResult> {
   const log = o.logger ?? silentLogger;
-  const count = o.count !== undefined ? checkInt(o.count, '--count', 1, 1_000_000) : 1;
-  const intervalMs = o.intervalMs !== undefined ? checkInt(o.intervalMs, '--interval', 0, 3_600_000) : DEFAULT_INTERVAL_MS;
-  const timeoutMs = o.timeoutMs !== undefined ? checkInt(o.timeoutMs, '--timeout', 1, 3_600_000) : DEFAULT_TIMEOUT_MS;
-  const waitMs = o.waitMs !== undefined ? checkInt(o.waitMs, '--wait', 0, 86_400_000) : DEFAULT_LISTEN_MS;
-  const ratePps = o.ratePps !== undefined ? checkInt(o.ratePps, '--rate', 0, 10_000_000) : DEFAULT_RATE_PPS;
+  const count = o.count !== undefined ? checkInt(o.count, 'count', 1, 1_000_000) : 1;
+  const intervalMs = o.intervalMs !== undefined ? checkInt(o.intervalMs, 'intervalMs', 0, 3_600_000) : DEFAULT_INTERVAL_MS;
+  const timeoutMs = o.timeoutMs !== undefined ? checkInt(o.timeoutMs, 'timeoutMs', 1, 3_600_000) : DEFAULT_TIMEOUT_MS;
+  const waitMs = o.waitMs !== undefined ? checkInt(o.waitMs, 'waitMs', 0, 86_400_000) : DEFAULT_LISTEN_MS;
+  const ratePps = o.ratePps !== undefined ? checkInt(o.ratePps, 'ratePps', 0, 10_000_000) : DEFAULT_RATE_PPS;
   const plan = planProbe(o);
   assertNotFlood({ what: 'requests per round', unpacedCount: plan.requests.length, frames: plan.requests.length * count, ratePps, yesFlood: o.yesFlood });
   if (plan.sipWarning) log.warn({ sip: plan.fields.sip, sipRule: plan.fields.sipRule }, plan.sipWarning);

@@ -169,34 +169,34 @@ export const ppsForBandwidth = (bitsPerSecond: number): number => bitsPerSecond 
 export async function sweep(o: SweepOptions): Promise<SweepResult> {
   const log = o.logger ?? silentLogger;
   assertInterfaceName(o.iface);
-  const maxTargets = o.maxTargets !== undefined ? checkInt(o.maxTargets, '--max-targets', 1, 2 ** 24) : undefined;
+  const maxTargets = o.maxTargets !== undefined ? checkInt(o.maxTargets, 'maxTargets', 1, 2 ** 24) : undefined;
   const targets = expandTargets(o.targets, { includeEdges: o.includeEdges === true, ...(maxTargets !== undefined ? { maxTargets } : {}) });
-  if (o.random) shuffle(targets, mulberry32(o.seed !== undefined ? checkInt(o.seed, '--seed', 0, 2 ** 32 - 1) : Date.now() >>> 0));
-  const canaryList = o.canaries === false ? [] : [...defaultCanaries(targets), ...(o.canaries ?? []).map((c) => checkIp(c, '--canary'))];
+  if (o.random) shuffle(targets, mulberry32(o.seed !== undefined ? checkInt(o.seed, 'seed', 0, 2 ** 32 - 1) : Date.now() >>> 0));
+  const canaryList = o.canaries === false ? [] : [...defaultCanaries(targets), ...(o.canaries ?? []).map((c) => checkIp(c, 'canaries'))];
   const canaries = [...new Set(canaryList)].filter((c) => !targets.includes(parseIpv4(c)!));
-  let ratePps = o.ratePps !== undefined ? checkInt(o.ratePps, '--rate', 0, 10_000_000) : SWEEP_DEFAULTS.ratePps;
+  let ratePps = o.ratePps !== undefined ? checkInt(o.ratePps, 'ratePps', 0, 10_000_000) : SWEEP_DEFAULTS.ratePps;
   if (o.bandwidth !== undefined) {
-    const bw = ppsForBandwidth(checkInt(o.bandwidth, '--bandwidth', 512, 100_000_000_000));
+    const bw = ppsForBandwidth(checkInt(o.bandwidth, 'bandwidth', 512, 100_000_000_000));
     ratePps = o.ratePps !== undefined && ratePps > 0 ? Math.min(ratePps, bw) : bw;
   }
-  const retries = o.retries !== undefined ? checkInt(o.retries, '--retries', 0, 20) : SWEEP_DEFAULTS.retries;
+  const retries = o.retries !== undefined ? checkInt(o.retries, 'retries', 0, 20) : SWEEP_DEFAULTS.retries;
   // Before anything about the interface is read: a refused flood is bad input, whatever the machine.
   assertNotFlood({ what: 'targets', unpacedCount: targets.length, frames: (targets.length + canaries.length) * (1 + retries), ratePps, yesFlood: o.yesFlood });
   const backoff = o.backoff ?? SWEEP_DEFAULTS.backoff;
   if (!(backoff >= 1 && backoff <= 10)) throw new UsageError('ERR_INVALID_NUMBER', `--backoff: "${backoff}" must be a number from 1 to 10`);
-  const timeoutMs = o.timeoutMs !== undefined ? checkInt(o.timeoutMs, '--timeout', 1, 3_600_000) : SWEEP_DEFAULTS.timeoutMs;
-  const waitMs = o.waitMs !== undefined ? checkInt(o.waitMs, '--wait', 0, 86_400_000) : SWEEP_DEFAULTS.waitMs;
-  const deadlineMs = o.deadlineMs !== undefined ? checkInt(o.deadlineMs, '--deadline', 1, 2 ** 31 - 1) : undefined;
-  const vlan = o.vlan !== undefined ? checkInt(o.vlan, '--vlan', 0, 4094) : undefined;
-  const sha = o.sha !== undefined ? checkMac(o.sha, '--sha') : interfaceMac(o.iface);
-  const ethSrc = o.ethSrc !== undefined ? checkMac(o.ethSrc, '--eth-src') : sha;
+  const timeoutMs = o.timeoutMs !== undefined ? checkInt(o.timeoutMs, 'timeoutMs', 1, 3_600_000) : SWEEP_DEFAULTS.timeoutMs;
+  const waitMs = o.waitMs !== undefined ? checkInt(o.waitMs, 'waitMs', 0, 86_400_000) : SWEEP_DEFAULTS.waitMs;
+  const deadlineMs = o.deadlineMs !== undefined ? checkInt(o.deadlineMs, 'deadlineMs', 1, 2 ** 31 - 1) : undefined;
+  const vlan = o.vlan !== undefined ? checkInt(o.vlan, 'vlan', 0, 4094) : undefined;
+  const sha = o.sha !== undefined ? checkMac(o.sha, 'sha') : interfaceMac(o.iface);
+  const ethSrc = o.ethSrc !== undefined ? checkMac(o.ethSrc, 'ethSrc') : sha;
   const chosen = o.sip !== undefined ? undefined : chooseSenderIp(o.iface, formatIpv4(targets[0]!), { sha: o.sha !== undefined ? sha : undefined, ethSrc: o.ethSrc !== undefined ? ethSrc : undefined });
-  const sip = o.sip !== undefined ? checkIp(o.sip, '--sip') : chosen!.ip;
+  const sip = o.sip !== undefined ? checkIp(o.sip, 'sip') : chosen!.ip;
   const sipRule = chosen?.rule ?? 'given';
   if (chosen?.warning) log.warn({ sip, sipRule }, chosen.warning);
-  const ethDst = o.ethDst !== undefined ? checkMac(o.ethDst, '--eth-dst') : BROADCAST_MAC;
+  const ethDst = o.ethDst !== undefined ? checkMac(o.ethDst, 'ethDst') : BROADCAST_MAC;
   const vlans = vlan === undefined ? [] : [{ vid: vlan }];
-  const maxIpsPerMac = o.maxIpsPerMac !== undefined ? checkInt(o.maxIpsPerMac, '--max-ips-per-mac', 1, 2 ** 24) : DEFAULT_MAX_IPS_PER_MAC;
+  const maxIpsPerMac = o.maxIpsPerMac !== undefined ? checkInt(o.maxIpsPerMac, 'maxIpsPerMac', 1, 2 ** 24) : DEFAULT_MAX_IPS_PER_MAC;
 
   const n = targets.length + canaries.length;
   const passMs = ratePps > 0 ? (n / ratePps) * 1000 : 0;

@@ -6,18 +6,19 @@
  * how the ARP bubble (seed 002) happens: a reply from a host-scoped 169.254.1.1 makes the kernel ARP
  * with sender 169.254.1.1, and every listener learns that address at this host's MAC.
  */
+import { answers } from '../correlate/match.js';
 import { type Finding, finding } from '../findings/finding.js';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { EnvironmentError } from '../errors.js';
 import { PcapLink } from '../link/pcap-link.js';
-import { interfaceMac, runIpJson } from '../link/interfaces.js';
+import { interfaceMac, ipv4Addresses, runIpJson } from '../link/interfaces.js';
 import { type Logger, silentLogger } from '../log.js';
 import { systemClock } from '../time/clock.js';
 import { inPrefix, parseIpv4, writeIpv4 } from '../wire/address.js';
 import { ArpOp } from '../wire/codes.js';
-import { decodeArpFrame } from '../wire/frame.js';
+import { type ArpFrame, decodeArpFrame } from '../wire/frame.js';
 
 interface RawSocket {
   setOption(level: number, option: number, value: Buffer | number, length?: number): void;
@@ -139,6 +140,7 @@ export async function trigger(o: TriggerOptions): Promise<TriggerResult> {
   const result: TriggerResult = { type: 'trigger', iface: o.iface, dst: o.dst, src: o.src ?? null, request: null, reply: null, senderIp: null, arpAnnounce: ann, neighbourBefore, leak: null };
   try {
     let reqAt = 0;
+    let kernelRequest: ArpFrame | undefined;
     const done = new Promise<void>((resolve) => {
       const t = setTimeout(resolve, timeoutMs);
       link.onFrame((f) => {
@@ -147,9 +149,11 @@ export async function trigger(o: TriggerOptions): Promise<TriggerResult> {
         const { eth, arp } = d.value;
         if (arp.op === ArpOp.Request && arp.targetIp === o.dst && eth.src === mac && !result.request) {
           reqAt = f.time;
+          kernelRequest = d.value;
           result.request = { spa: arp.senderIp, sha: arp.senderMac, time: new Date(f.time).toISOString() };
           result.senderIp = arp.senderIp;
-        } else if (arp.op === ArpOp.Reply && arp.senderIp === o.dst && result.request && !result.reply) {
+        } else if (kernelRequest && answers(d.value, kernelRequest) && !result.reply) {
+          // the one correlator's rule (correlate/match.ts): a reply for the IP asked, on the same VLAN
           result.reply = { ip: arp.senderIp, mac: arp.senderMac, rttMs: Math.round((f.time - reqAt) * 1000) / 1000 };
           clearTimeout(t);
           resolve();
@@ -170,9 +174,7 @@ export async function trigger(o: TriggerOptions): Promise<TriggerResult> {
     sock?.close();
     link.close();
   }
-  const addrs = runIpJson<Array<{ ifname: string; addr_info?: Array<{ local?: string; scope?: string }> }>>(['-4', 'addr', 'show']).flatMap((r) =>
-    (r.addr_info ?? []).filter((a) => a.local).map((a) => ({ local: a.local!, scope: a.scope ?? 'global', dev: r.ifname })),
-  );
+  const addrs = ipv4Addresses().map((a) => ({ local: a.address, scope: a.scope, dev: a.dev }));
   if (result.senderIp) {
     result.leak = classifySender(result.senderIp, addrs, o.iface, result.request?.sha ?? null);
     if (o.src !== undefined && !addrs.some((a) => a.local === o.src) && result.senderIp !== o.src)

@@ -102,3 +102,19 @@ describe('CLI pieces', () => {
     assert.ok(lossy.some((l) => /^LOST: the kernel dropped 12 frame\(s\)/.test(l)));
   });
 });
+
+describe('library errors name option keys; the CLI names flags', () => {
+  test('planProbe / probe name the key (sha, timeoutMs), with `option` set; flagMessage maps it to the flag', async () => {
+    const { planProbe, probe } = await import('../../src/probe/probe.js');
+    const { flagMessage } = await import('../../src/cli/flags.js');
+    try {
+      planProbe({ iface: 'mem0', targets: ['10.0.0.2'], sip: '10.0.0.1', sha: 'nope' });
+      assert.fail('no error');
+    } catch (e: any) {
+      assert.equal(e.option, 'sha');
+      assert.match(e.message, /^sha: "nope" is not a MAC address/);
+      assert.match(flagMessage(e.message, e.option), /^--sha: "nope" is not a MAC address/);
+    }
+    await assert.rejects(probe({ iface: 'mem0', targets: ['10.0.0.2'], timeoutMs: -1 }), (e: any) => e.option === 'timeoutMs' && /^timeoutMs: "-1"/.test(e.message) && flagMessage(e.message, e.option).startsWith('--timeout: '));
+  });
+});

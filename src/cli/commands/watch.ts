@@ -3,7 +3,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { SEVERITIES, type Severity, severityRank } from '../../detect/findings.js';
 import { type EnvironmentError, UsageError } from '../../errors.js';
 import { DEFAULT_SNAPLEN, PcapLink } from '../../link/pcap-link.js';
-import { runIpJson } from '../../link/interfaces.js';
+import { ipv4Addresses } from '../../link/interfaces.js';
 import { PcapStreamLink, PcapWriter } from '../../link/pcap-file.js';
 import { checkInt, checkIp } from '../../probe/options.js';
 import { ArpWatcher, type WatchRecord } from '../../watch/analyzer.js';
@@ -37,8 +37,9 @@ export const WATCH_RING_MIB = 64;
 
 /** Host-scoped IPv4 addresses configured here (besides 127/8): they must never be an ARP sender. */
 export function localHostScoped(): string[] {
-  const rows = runIpJson<Array<{ addr_info?: Array<{ local?: string; scope?: string }> }>>(['-4', 'addr', 'show']);
-  return rows.flatMap((r) => (r.addr_info ?? []).filter((a) => a.scope === 'host' && a.local && !a.local.startsWith('127.')).map((a) => a.local!));
+  return ipv4Addresses()
+    .filter((a) => a.scope === 'host' && !a.address.startsWith('127.'))
+    .map((a) => a.address);
 }
 
 export const watchCommand: CommandModule<GlobalArgs, WatchArgs> = {
