@@ -20,10 +20,29 @@ export function interfaceExists(name: string): boolean {
   return IFNAME_RE.test(name) && existsSync(`/sys/class/net/${name}`);
 }
 
+/** The one message for a missing interface, whichever check finds it first (sysfs, iproute2, libpcap). */
+export function noSuchInterface(name: string, cause?: unknown): EnvironmentError {
+  return new EnvironmentError('ERR_NO_INTERFACE', `interface ${name} does not exist in this network namespace`, {
+    ...(cause !== undefined ? { cause } : {}),
+    hint: 'list interfaces with `ip -br link`; inside a namespace run `ip netns exec NS arpinject ...`',
+  });
+}
+
+/** The one message for missing privileges (CAP_NET_RAW), the same in every command. */
+export function noRawPrivilege(name: string): EnvironmentError {
+  return new EnvironmentError('ERR_PERMISSION', `no permission to send and capture raw frames on ${name}: CAP_NET_RAW is not in this process's effective set`, {
+    hint:
+      'run as root, or give CAP_NET_RAW (and CAP_NET_ADMIN for promiscuous mode) to a dedicated copy of node ' +
+      '(cp "$(command -v node)" /usr/local/bin/node-arpinject && setcap cap_net_raw,cap_net_admin+ep /usr/local/bin/node-arpinject), ' +
+      'or run it from a systemd unit with AmbientCapabilities=CAP_NET_RAW CAP_NET_ADMIN; never setcap the system node (native-notes/privileges.md)',
+  });
+}
+
 function sysRead(name: string, file: string): string {
   try {
     return readFileSync(`/sys/class/net/${name}/${file}`, 'utf8').trim();
   } catch (cause) {
+    if (!interfaceExists(name)) throw noSuchInterface(name, cause);
     throw new EnvironmentError('ERR_NO_INTERFACE', `cannot read ${file} of interface ${name}`, { cause });
   }
 }
@@ -57,6 +76,8 @@ export function runIpJson<T>(args: string[]): T {
     out = execFileSync('ip', ['-j', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (cause) {
     const stderr = (cause as { stderr?: string }).stderr?.toString().trim();
+    const missing = /Device "([^"]+)" does not exist/.exec(stderr ?? '');
+    if (missing) throw noSuchInterface(missing[1]!, cause);
     throw new EnvironmentError('ERR_COMMAND_FAILED', `ip ${args.join(' ')} failed${stderr ? `: ${stderr}` : ''}`, { cause, hint: 'iproute2 (the `ip` command) must be installed' });
   }
   return (out.trim() === '' ? [] : JSON.parse(out)) as T;
@@ -135,6 +156,8 @@ export function defaultSenderIp(iface: string, tip: Ipv4): SenderIpChoice {
     const from = ownerOf(ip) ?? 'another interface';
     return { ip, rule: `borrowed from ${from}: ${iface} has no IPv4 address (the kernel's source for a route to ${tip} via ${iface})`, borrowedFrom: from };
   }
+  // A down interface has no route out of it: say it is down (the environment), not "no sender IP" (bad input).
+  if (interfaceExists(iface) && !interfaceIsUp(iface)) throw new EnvironmentError('ERR_INTERFACE_DOWN', `interface ${iface} is down`, { hint: `bring it up: ip link set dev ${iface} up` });
   throw new UsageError('ERR_NO_SOURCE_IP', `interface ${iface} has no IPv4 address and the kernel has no source address for ${tip} via ${iface}`, {
     hint: 'pass --sip IP (the sender IP to claim), or --sip 0.0.0.0 for an RFC 5227 probe that poisons no cache',
   });
@@ -183,16 +206,8 @@ export function hasRawPrivilege(): boolean {
 /** Everything libpcap needs, checked before cap is touched: a failed cap open() is a crash hazard. */
 export function preflightInterface(iface: string): void {
   assertInterfaceName(iface);
-  if (!interfaceExists(iface)) {
-    throw new EnvironmentError('ERR_NO_INTERFACE', `interface ${iface} does not exist in this network namespace`, {
-      hint: 'list interfaces with `ip -br link`; inside a namespace run `ip netns exec NS arpinject ...`',
-    });
-  }
-  if (!hasRawPrivilege()) {
-    throw new EnvironmentError('ERR_PERMISSION', `no permission to send and capture raw frames on ${iface}`, {
-      hint: 'run as root, or grant the capability: sudo setcap cap_net_raw,cap_net_admin+eip "$(readlink -f "$(which node)")" (see native-notes/)',
-    });
-  }
+  if (!interfaceExists(iface)) throw noSuchInterface(iface);
+  if (!hasRawPrivilege()) throw noRawPrivilege(iface);
   if (!interfaceIsUp(iface)) {
     throw new EnvironmentError('ERR_INTERFACE_DOWN', `interface ${iface} is down`, { hint: `bring it up: ip link set dev ${iface} up` });
   }

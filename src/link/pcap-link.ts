@@ -15,7 +15,7 @@ import type { Logger } from '../log.js';
 import { silentLogger } from '../log.js';
 import { type Clock, systemClock } from '../time/clock.js';
 import { type Captured, FrameFanout, type Link, type LinkStats } from './link.js';
-import { preflightInterface } from './interfaces.js';
+import { noRawPrivilege, noSuchInterface, preflightInterface } from './interfaces.js';
 
 /** Default capture filter: ARP, tagged or not. */
 export const ARP_FILTER = 'arp or (vlan and arp)';
@@ -341,9 +341,8 @@ function openError(iface: string, filter: string, cause: unknown): Error {
   if (code === 'ERR_FILTER') {
     return new UsageError('ERR_INVALID_ARGUMENT', msg.replace(/^bad capture filter/, 'bad capture filter (filter, --filter)'), { cause, hint: `--filter takes pcap-filter(7) syntax, as tcpdump does; default: ${ARP_FILTER}` });
   }
-  if (code === 'ERR_PERMISSION') {
-    return new EnvironmentError('ERR_PERMISSION', `no permission to capture on ${iface}: ${msg}`, { cause, hint: 'arpinject needs CAP_NET_RAW (and CAP_NET_ADMIN for promiscuous mode); see native-notes/privileges.md' });
-  }
+  if (code === 'ERR_PERMISSION') return noRawPrivilege(iface);
+  if (code === 'ERR_NO_INTERFACE') return noSuchInterface(iface, cause);
   const known: ErrorCode = code === 'ERR_NO_INTERFACE' ? 'ERR_NO_INTERFACE' : code === 'ERR_INTERFACE_DOWN' ? 'ERR_INTERFACE_DOWN' : 'ERR_LINK_OPEN';
   return new EnvironmentError(known, `libpcap cannot open ${iface}: ${msg}`, { cause, hint: `check the interface (ip link show ${iface}); filter: ${filter}` });
 }

@@ -289,7 +289,7 @@ describe('exit codes for bad input and a bad environment', { skip: skipUnlessRoo
       ),
     );
     assert.equal(r.code, 3, r.stderr);
-    assert.match(r.stderr, /no permission to send and capture raw frames on bond0\n  hint: .*setcap cap_net_raw/);
+    assert.match(r.stderr, /no permission to send and capture raw frames on bond0: CAP_NET_RAW is not in this process.s effective set\n  hint: .*dedicated copy of node.*setcap cap_net_raw.*AmbientCapabilities=CAP_NET_RAW/);
   });
 
   test('exit 0/1 semantics: a reply (peer with the IP) vs none', async () => {
