@@ -153,7 +153,8 @@ describe('one segment, crafted replies', { skip: skipUnlessRoot }, () => {
 
   test('two hosts claim one IP: both MACs reported, a conflict, --expect MAC fails', async () => {
     const r = await runCli(net, ['--iface', 'bond0', '--sip', '10.0.0.1', '--tip', '10.0.0.5', '--wait', '500', '--json']);
-    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.equal(r.code, 1, 'an ip-conflict warning fails the default --fail-on warning\n' + r.stdout + r.stderr);
+    assert.deepEqual(byType(r.records, 'finding').map((x) => [x.kind, x.severity]), [['ip-conflict', 'warning']]);
     const macs = byType(r.records, 'reply').map((x) => x.mac).sort();
     assert.deepEqual(macs, ['02:00:00:00:01:01', '02:00:00:00:01:02']);
     assert.deepEqual(r.records.at(-1)!.conflicts, ['10.0.0.5']);
@@ -189,7 +190,8 @@ describe('one segment, crafted replies', { skip: skipUnlessRoot }, () => {
     const resp = await startCli(h3, ['respond', '--iface', 'eth0', '--claim', '10.0.0.77=02:00:00:00:77:77', '--eth-src', '02:00:00:00:66:66', '--json']);
     try {
       const r = await runCli(net, ['--iface', 'bond0', '--sip', '10.0.0.1', '--tip', '10.0.0.77', '--json']);
-      assert.equal(r.code, 0, r.stdout + r.stderr);
+      assert.equal(r.code, 1, 'an eth-src-mismatch warning fails the default --fail-on warning\n' + r.stdout + r.stderr);
+      assert.deepEqual(byType(r.records, 'finding').map((x) => x.kind), ['eth-src-mismatch']);
       const rep = byType(r.records, 'reply')[0]!;
       assert.equal(rep.mac, '02:00:00:00:77:77');
       assert.equal(rep.ethSrc, '02:00:00:00:66:66');
