@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 /** arpinject command line: yargs wiring only. Protocol logic lives in the library. */
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import type { Argv, CommandModule } from 'yargs';
 import { UsageError, isArpInjectError } from '../errors.js';
 import { exitCodeForError } from './exit-codes.js';
 import { LOG_LEVELS } from './logger.js';
 import { missingValueMessage } from './options.js';
 import { Output } from './output.js';
+import { type CliIo, cliIo, setCliIo } from './io.js';
 import { COMMANDS, type CommandName } from './commands/meta.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -37,10 +39,32 @@ function lazyCommand(name: CommandName): CommandModule {
   } as CommandModule;
 }
 
-export async function main(args: string[]): Promise<void> {
+/**
+ * The CLI as a function: parse `args`, run the command, return its exit code. `io` redirects what
+ * the CLI writes (tests run it in-process); without it, the process's stdout and stderr.
+ */
+export async function main(args: string[], io?: CliIo): Promise<number> {
+  setCliIo(io);
+  const before = process.exitCode;
+  process.exitCode = undefined;
+  try {
+    await run(args);
+  } catch (err: unknown) {
+    new Output({ json: args.includes('--json'), debug: args.includes('--debug') }).error(err);
+    process.exitCode = exitCodeForError(err);
+  }
+  const code = typeof process.exitCode === 'number' ? process.exitCode : 0;
+  if (io) {
+    process.exitCode = before;
+    setCliIo(undefined);
+  }
+  return code;
+}
+
+async function run(args: string[]): Promise<void> {
   // `arpinject --version` alone: what yargs prints for it, without loading yargs (most of the start-up).
   if (args.length === 1 && args[0] === '--version') {
-    process.stdout.write(`${pkg.version}\n`);
+    cliIo().stdout.write(`${pkg.version}\n`);
     return;
   }
   const { default: yargs } = await import('yargs');
@@ -83,8 +107,19 @@ export async function main(args: string[]): Promise<void> {
 const usageError = (text: string): UsageError =>
   new UsageError('ERR_INVALID_ARGUMENT', missingValueMessage(text) ?? text, { hint: 'see arpinject --help' });
 
+// Run when this file is the program (node dist/cli/main.js, the npm bin symlink), not when imported.
 // process.argv.slice(2) is what yargs' hideBin() returns under node (it differs only inside Electron).
-main(process.argv.slice(2)).catch((err: unknown) => {
-  new Output({ json: process.argv.includes('--json'), debug: process.argv.includes('--debug') }).error(err);
-  process.exitCode = exitCodeForError(err);
-});
+const entry = process.argv[1];
+if (entry !== undefined && import.meta.url === pathToFileURL(realpathOr(entry)).href) {
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}
+
+function realpathOr(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return p;
+  }
+}

@@ -2,6 +2,7 @@
  * Results go to stdout: NDJSON with --json (one object per line, a public contract), else human text.
  * Errors go to stderr as one clear message plus a hint; with --json also as an {"type":"error"} record.
  */
+import { cliIo } from './io.js';
 import { flagMessage } from './flags.js';
 import { type ArpInjectError, EnvironmentError, isArpInjectError } from '../errors.js';
 
@@ -18,7 +19,7 @@ export class Output {
   private outFailure: EnvironmentError | undefined;
   private readonly brokenListeners: Array<(state: OutputState) => void> = [];
 
-  constructor(readonly opts: OutputOptions, private readonly out: NodeJS.WritableStream = process.stdout, private readonly err: NodeJS.WritableStream = process.stderr) {
+  constructor(readonly opts: OutputOptions, private readonly out: NodeJS.WritableStream = cliIo().stdout, private readonly err: NodeJS.WritableStream = cliIo().stderr) {
     // Write errors on stdout arrive as 'error' events (never as throws): without a listener, a closed
     // pipe or a full disk is an uncaught exception. EPIPE means the reader is gone (| head -1): stop
     // quietly, like tcpdump or grep. Anything else (ENOSPC, EIO) is ERR_FILE.
