@@ -297,15 +297,34 @@ export function readPcapFile(path: string): PcapReadResult {
   return r;
 }
 
+/** What both pcap file links share: they replay, never send, and drop nothing. */
+abstract class ReplayLink implements Link {
+  protected readonly fanout = new FrameFanout();
+  protected received = 0;
+
+  constructor(readonly name: string) {}
+
+  send(): number {
+    throw new UsageError('ERR_INVALID_ARGUMENT', 'cannot send on a pcap file link');
+  }
+
+  onFrame(handler: (f: Captured) => void): () => void {
+    return this.fanout.add(handler);
+  }
+
+  stats(): LinkStats {
+    return { received: this.received, sent: 0, sendErrors: 0, echoes: 0, dropped: 0 };
+  }
+
+  close(): void {}
+}
+
 /** Replays a capture file into onFrame handlers: the offline twin of PcapLink. */
-export class PcapFileLink implements Link {
-  readonly name: string;
-  private readonly fanout = new FrameFanout();
+export class PcapFileLink extends ReplayLink {
   private readonly data: PcapReadResult;
-  private received = 0;
 
   private constructor(path: string, data: PcapReadResult) {
-    this.name = path;
+    super(path);
     this.data = data;
   }
 
@@ -328,19 +347,6 @@ export class PcapFileLink implements Link {
     return this.data.records.length;
   }
 
-  send(): number {
-    throw new UsageError('ERR_INVALID_ARGUMENT', 'cannot send on a pcap file link');
-  }
-
-  onFrame(handler: (f: Captured) => void): () => void {
-    return this.fanout.add(handler);
-  }
-
-  stats(): LinkStats {
-    return { received: this.received, sent: 0, sendErrors: 0, echoes: 0, dropped: 0 };
-  }
-
-  close(): void {}
 }
 
 const toCaptured = (r: PcapRecord): Captured => {
@@ -364,13 +370,9 @@ const notPcapHint = 'give a classic pcap of Ethernet frames (tcpdump -w FILE, or
  * it is read: the live twin of PcapFileLink for input of any size. Not a pcap, pcapng, another link
  * type or a record over MAX_PCAP_RECORD: ERR_NOT_PCAP (exit 2); unreadable: ERR_FILE (exit 3).
  */
-export class PcapStreamLink implements Link {
-  readonly name: string;
-  private readonly fanout = new FrameFanout();
-  private received = 0;
-
+export class PcapStreamLink extends ReplayLink {
   constructor(readonly path: string) {
-    this.name = inputName(path);
+    super(inputName(path));
   }
 
   async replay(signal?: AbortSignal): Promise<PcapStreamResult> {
@@ -395,18 +397,4 @@ export class PcapStreamLink implements Link {
     if (parser.error !== undefined) throw fail(parser.error);
     return { frames: this.received, truncatedTail, interrupted: false };
   }
-
-  send(): number {
-    throw new UsageError('ERR_INVALID_ARGUMENT', 'cannot send on a pcap file link');
-  }
-
-  onFrame(handler: (f: Captured) => void): () => void {
-    return this.fanout.add(handler);
-  }
-
-  stats(): LinkStats {
-    return { received: this.received, sent: 0, sendErrors: 0, echoes: 0, dropped: 0 };
-  }
-
-  close(): void {}
 }
