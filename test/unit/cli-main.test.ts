@@ -46,3 +46,14 @@ describe('main(argv, io) in-process', () => {
     assert.equal(process.exitCode, undefined);
   });
 });
+
+describe('unbounded input stays bounded (in-process, RSS measured)', () => {
+  test('sweep --file /dev/zero: exit 2 (it stops reading), and the process grew by less than 32 MB', async () => {
+    const before = process.memoryUsage().rss;
+    const r = await cli(['sweep', '-i', 'nosuch0', '--file', '/dev/zero']);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /ERR_INPUT_TOO_LARGE|longer than/);
+    const grown = (process.memoryUsage().rss - before) / 1048576;
+    assert.ok(grown < 32, `RSS grew by ${grown.toFixed(1)} MB reading /dev/zero`);
+  });
+});
