@@ -1,6 +1,6 @@
 /**
  * Facts about local interfaces, read without sending anything: /sys/class/net and `ip -j`.
- * Also the privilege check that must happen before libpcap is touched (cap crash hazards).
+ * Also the privilege check that must happen before libpcap is touched (a clear message, not libpcap's).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -191,7 +191,7 @@ export function chooseSenderIp(iface: string, tip: Ipv4, spoofed: { sha?: Mac | 
 
 /**
  * CAP_NET_RAW in the effective set. uid 0 alone is not enough: root in a container, or under
- * `setpriv --bounding-set=-net_raw`, has no raw sockets, and a failed cap open() is a crash hazard.
+ * `setpriv --bounding-set=-net_raw`, has no raw sockets.
  */
 export function hasRawPrivilege(): boolean {
   try {

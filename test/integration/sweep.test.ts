@@ -135,7 +135,7 @@ describe('sweep: one segment, crafted hosts', { skip: skipUnlessRoot }, () => {
   });
 });
 
-describe('no reply lost to the capture ring (cap: 64 KiB per slot)', { skip: skipUnlessRoot }, () => {
+describe('no reply lost to the capture ring', { skip: skipUnlessRoot }, () => {
   let lab: Lab;
   let net: string;
   before(async () => {
