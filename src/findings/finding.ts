@@ -37,7 +37,7 @@ export const FINDING_KINDS = {
   },
   'unexpected-mac': { severity: 'critical', raisedBy: ['sweep'], meaning: 'baseline: the IP is answered by a MAC other than the expected one' },
   'flip-flop': { severity: 'warning', raisedBy: ['watch'], meaning: 'an IP changed MAC twice within the flip window (back and forth: a conflict or a spoofer fighting the owner)' },
-  'reply-storm': { severity: 'warning', raisedBy: ['watch'], meaning: 'one MAC replied for many distinct IPs within the storm window (a proxy ARP host answering everything)' },
+  'reply-storm': { severity: 'critical', raisedBy: ['watch'], meaning: 'one MAC replied for many distinct IPs within the storm window (a proxy ARP host answering everything)' },
   'many-ips': { severity: 'warning', raisedBy: ['sweep'], meaning: 'one MAC answers for more on-link IPs than the threshold, not counting the IPs the baseline gives it: a proxy ARP host (its guests?)' },
   'eth-src-mismatch': { severity: 'warning', raisedBy: ['probe', 'sweep', 'watch'], meaning: 'the Ethernet source of a reply differs from its ARP sender MAC' },
   'host-scoped-sender': { severity: 'critical', raisedBy: ['watch', 'trigger'], meaning: 'an ARP request carries a sender IP configured scope host (the ARP bubble: every neighbour learns it)' },

@@ -60,6 +60,25 @@ describe('JSON records against schema/', () => {
     }
   });
 
+  test("every JSON record example in README.md matches its schema (the docs cannot drift from the vocabulary)", () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    let n = 0;
+    for (const block of readme.matchAll(/```json\n([\s\S]*?)```/g))
+      for (const line of block[1]!.split('\n')) {
+        if (!line.startsWith('{"type":') || line.includes('...same fields')) continue;
+        let rec: Record<string, unknown>;
+        try {
+          rec = JSON.parse(line);
+        } catch (e) {
+          throw new Error(`README.md has a JSON example that does not parse: ${line.slice(0, 120)}`);
+        }
+        if (rec.type === 'explain') continue; // abbreviated on purpose (steps, inputs); its schema is open
+        validateRecord(rec);
+        n++;
+      }
+    assert.ok(n >= 12, `checked ${n} README examples`);
+  });
+
   test('a renamed or extra field fails', () => {
     const ok = { type: 'timeout', iface: 'bond0', ip: '10.0.0.2', seq: 1, requestId: 1, vlan: null, timeoutMs: 1000 };
     validateRecord(ok);
