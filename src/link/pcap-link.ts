@@ -103,6 +103,11 @@ export interface PcapLinkOptions {
   bufferSize?: number;
   /** Promiscuous mode; default true (replies to a spoofed sender MAC are addressed to another MAC). */
   promisc?: boolean;
+  /**
+   * Called once when the capture fails after opening (libpcap read error: the interface went away).
+   * Nothing more is delivered; the error is also logged and kept in `error`.
+   */
+  onError?: (err: EnvironmentError) => void;
   clock?: Clock;
   logger?: Logger;
 }
@@ -130,6 +135,8 @@ export class PcapLink implements Link {
   private final: NativeStats | undefined;
   private readonly clock: Clock;
   private readError: string | undefined;
+  private log: Logger = silentLogger;
+  private onError: ((err: EnvironmentError) => void) | undefined;
   private readonly words: number;
   private delivering = false;
 
@@ -168,6 +175,8 @@ export class PcapLink implements Link {
       throw openError(iface, filter, cause);
     }
     link = new PcapLink(iface, native, r, clock, bufferSize);
+    link.log = log;
+    if (opts.onError) link.onError = opts.onError;
     if (r.dlt !== DLT_EN10MB) {
       link.close();
       throw new EnvironmentError('ERR_LINK_TYPE', `${iface} has link type ${r.linkType}, not Ethernet`, { hint: 'arpinject needs an Ethernet interface' });
@@ -189,8 +198,12 @@ export class PcapLink implements Link {
   private deliver(data: ArrayBuffer | null, table: Uint32Array | string, count: number | null): void {
     const words = this.words;
     if (data === null || typeof table === 'string' || count === null) {
-      // A read error from libpcap (the interface went away): remember it for stats; nothing to deliver.
+      // The capture failed (the interface went away): said once, loudly; the binding stopped polling.
+      if (this.readError !== undefined) return;
       this.readError = typeof table === 'string' ? table : 'read error';
+      const err = new EnvironmentError('ERR_LINK_OPEN', `the capture on ${this.name} failed: ${this.readError}`, { hint: `check the interface: ip link show ${this.name}` });
+      this.log.error({ iface: this.name, err: this.readError }, 'capture failed');
+      this.onError?.(err);
       return;
     }
     if (this.fanout.size === 0) {

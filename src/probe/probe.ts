@@ -12,7 +12,7 @@ import { type Logger, silentLogger } from '../log.js';
 import { BROADCAST_MAC, ZERO_MAC } from '../wire/address.js';
 import { ArpOp } from '../wire/codes.js';
 import { encodeArpFrame } from '../wire/frame.js';
-import { type EnvironmentError, UsageError } from '../errors.js';
+import { EnvironmentError, UsageError } from '../errors.js';
 import { type Clock, systemClock } from '../time/clock.js';
 import { checkInt, checkIp, checkMac, checkOp } from './options.js';
 import { DEFAULT_RATE_PPS, assertNotFlood } from '../pacing/flood.js';
@@ -79,7 +79,7 @@ export interface ProbeResult extends SessionResult {
   listenedMs: number;
   /** The fields actually used, after defaults. */
   fields: { sip: string; sha: string; tha: string; ethSrc: string; ethDst: string; op: number; vlan: number | null; sipRule: string };
-  /** The pcap file could not be written (disk full, I/O error): the run stopped there (summary.interrupted), the file holds the whole records before it. */
+  /** The environment error that stopped the run there (summary.interrupted): the pcap could not be written (disk full; the file holds the whole records before it), or the capture died (the interface went away). */
   fileError?: EnvironmentError;
 }
 
@@ -140,7 +140,7 @@ export async function probe(o: ProbeOptions): Promise<ProbeResult> {
   try {
     // The default ring (8 MiB, ~25,000 frames at snaplen 256) holds a round of 10,000 targets' echoes
     // and replies with room for a storm on top; ringFrames() has the arithmetic.
-    link = o.link ?? PcapLink.open(o.iface, { clock, logger: log, ...(o.promisc === false ? { promisc: false } : {}) });
+    link = o.link ?? PcapLink.open(o.iface, { clock, logger: log, onError: (e) => stop.abort(e), ...(o.promisc === false ? { promisc: false } : {}) });
     // Only now, after every check (privileges, interface, capture): a failed start leaves an earlier capture alone.
     pcap = o.pcap !== undefined ? PcapWriter.open(o.pcap, { nanosecond: true, onError: (e) => stop.abort(e) }) : undefined;
     const w = pcap;
@@ -160,7 +160,7 @@ export async function probe(o: ProbeOptions): Promise<ProbeResult> {
     });
     w?.close();
     const findings = probeFindings(result, o.localNets ?? (o.link ? [] : localNetsOf(o.iface)), o.maxIpsPerMac ?? DEFAULT_MAX_IPS_PER_MAC);
-    return { ...result, findings, worst: worstSeverity(findings), listenedMs: waitMs, fields: plan.fields, ...(w?.error ? { fileError: w.error } : {}) };
+    return { ...result, findings, worst: worstSeverity(findings), listenedMs: waitMs, fields: plan.fields, ...(stop.signal.reason instanceof EnvironmentError ? { fileError: stop.signal.reason } : {}) };
   } finally {
     if (!o.link) link?.close();
     pcap?.close();

@@ -15,7 +15,7 @@ import { type Logger, silentLogger } from '../log.js';
 import { type Clock, systemClock } from '../time/clock.js';
 import { checkInt, checkIp, checkMac } from '../probe/options.js';
 import type { ReplyRecord, UnsolicitedRecord } from '../records/records.js';
-import { type EnvironmentError, UsageError } from '../errors.js';
+import { EnvironmentError, UsageError } from '../errors.js';
 import { BROADCAST_MAC, ZERO_MAC, formatIpv4, parseIpv4 } from '../wire/address.js';
 import { ArpOp } from '../wire/codes.js';
 import { encodeArpFrame } from '../wire/frame.js';
@@ -146,7 +146,7 @@ export interface SweepResult {
   findings: Finding[];
   summary: SweepSummary;
   plan: SweepPlanInfo;
-  /** The pcap file could not be written (disk full, I/O error): the sweep stopped there (summary.interrupted), the file holds the whole records before it. */
+  /** The environment error that stopped the sweep there (summary.interrupted): the pcap could not be written (disk full; the file holds the whole records before it), or the capture died (the interface went away). */
   fileError?: EnvironmentError;
 }
 
@@ -241,7 +241,7 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
     // The window keeps a proxy ARP host's queue (proxy_qlen 64) from overflowing, so it applies to a
     // link the caller brings too. The ring (8 MiB: ~25,000 slots of 336 bytes at snaplen 256) is no
     // longer what limits it: a quarter of the ring, since each request is captured as its echo and its reply.
-    const live = o.link ? undefined : PcapLink.open(o.iface, { clock, logger: log, ...(o.promisc === false ? { promisc: false } : {}) });
+    const live = o.link ? undefined : PcapLink.open(o.iface, { clock, logger: log, onError: (e) => stop.abort(e), ...(o.promisc === false ? { promisc: false } : {}) });
     link = o.link ?? live!;
     // Only now, after every check (privileges, interface, capture): a failed start leaves an earlier capture alone.
     pcap = o.pcap !== undefined ? PcapWriter.open(o.pcap, { nanosecond: true, onError: (e) => stop.abort(e) }) : undefined;
@@ -307,7 +307,7 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
       dropped,
     };
     w?.close();
-    return { replies: kept, unsolicited: r.unsolicited, findings, summary, plan, ...(w?.error ? { fileError: w.error } : {}) };
+    return { replies: kept, unsolicited: r.unsolicited, findings, summary, plan, ...(stop.signal.reason instanceof EnvironmentError ? { fileError: stop.signal.reason } : {}) };
   } finally {
     if (!o.link) link?.close();
     pcap?.close();

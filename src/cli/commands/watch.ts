@@ -56,7 +56,7 @@ export const watchCommand: CommandModule<GlobalArgs, WatchArgs> = {
       .option('filter', { type: 'string', default: 'arp or vlan', describe: 'BPF capture filter (live)' })
       .option('snaplen', { type: 'number', describe: `bytes captured of each frame (live; default ${DEFAULT_SNAPLEN}: ARP with two VLAN tags fits)` })
       .option('ring', { type: 'number', describe: 'kernel capture ring in MiB (live; default 64: ~200,000 ARP frames of backlog)' })
-      .option('promisc', { type: 'boolean', default: true, describe: 'promiscuous capture (--no-promisc: only frames for this host and broadcast)' })
+      .option('promisc', { type: 'boolean', default: true, describe: 'promiscuous capture (--no-promisc: leave the NIC out of promiscuous mode: a NIC that filters by MAC then drops frames for other hosts (a reply to a spoofed --sha among them); a veth or bridge port passes them anyway)' })
       .option('storm-ips', { type: 'number', describe: 'a MAC replying for this many IPs within --storm-window is a reply storm (default 16)' })
       .option('storm-window', { type: 'number', describe: 'seconds (default 10)' })
       .option('flip-window', { type: 'number', describe: 'an IP changing MAC twice within this many seconds is a flip-flop (default 60)' })
@@ -108,11 +108,23 @@ export const watchCommand: CommandModule<GlobalArgs, WatchArgs> = {
             const snaplen = argv.snaplen !== undefined ? checkInt(argv.snaplen, '--snaplen', 60, 262_144) : DEFAULT_SNAPLEN;
             const ringMiB = argv.ring !== undefined ? checkInt(argv.ring, '--ring', 1, 1024) : WATCH_RING_MIB;
             // A passive capture cannot slow the sender down: the ring is the backlog a storm can build
-            // while frames are decoded (64 MiB at snaplen 256: 199,776 slots of 336 bytes).
-            const link = PcapLink.open(argv.iface!, { filter: argv.filter, logger: log, snaplen, bufferSize: ringMiB << 20, promisc: argv.promisc });
-            let pcap: PcapWriter | undefined;
-            // A pcap that cannot be written (disk full) stops the watch: summary, then ERR_FILE.
+            // while frames are decoded (64 MiB at snaplen 256: 199,740 slots of 336 bytes).
+            // A capture that dies (the interface went away) ends the watch like a full disk: summary, then exit 3.
+            let captureError: EnvironmentError | undefined;
             let stopNow: (() => void) | undefined;
+            const link = PcapLink.open(argv.iface!, {
+              filter: argv.filter,
+              logger: log,
+              snaplen,
+              bufferSize: ringMiB << 20,
+              promisc: argv.promisc,
+              onError: (e) => {
+                captureError = e;
+                stopNow?.();
+              },
+            });
+            let pcap: PcapWriter | undefined;
+            // A pcap that cannot be written (disk full) stops the watch too (stopNow): summary, then ERR_FILE.
             try {
               // Only after the capture is open: a failed start leaves an earlier capture alone.
               pcap = argv.pcap !== undefined ? PcapWriter.open(argv.pcap, { nanosecond: true, snaplen, onError: () => stopNow?.() }) : undefined;
@@ -133,7 +145,7 @@ export const watchCommand: CommandModule<GlobalArgs, WatchArgs> = {
                   if (t) clearTimeout(t);
                   resolve();
                 };
-                if (pcap?.error) stopNow();
+                if (pcap?.error || captureError) stopNow();
                 // Ctrl-C may have come while the capture was opening: then stop at once.
                 if (signal.aborted) stop();
                 else signal.addEventListener('abort', stop, { once: true });
@@ -145,7 +157,7 @@ export const watchCommand: CommandModule<GlobalArgs, WatchArgs> = {
               watcher.noteDropped(link.stats().dropped, Date.now());
               pcap?.close();
             }
-            fileError = pcap?.error;
+            fileError = captureError ?? pcap?.error;
           }
         } finally {
           server?.close();

@@ -57,6 +57,7 @@ typedef struct {
   int js_alive;      /* wrapper not yet finalised */
   int poll_alive;    /* uv handle not yet closed by libuv */
   int in_callback;
+  char poll_error[128];
   /* batch scratch */
   uint8_t *data;
   size_t data_len, data_cap;
@@ -208,9 +209,9 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *b
 /* The batch in scratch (or libpcap's error) as the three callback arguments. 0 on success. */
 static int batch_values(napi_env env, link_state *s, int err_status, napi_value argv[3]) {
   if (err_status) {
-    /* read error: tell JS, with libpcap's message */
+    /* read error: tell JS, with libpcap's message (or libuv's, for a poll error) */
     napi_value msg;
-    napi_create_string_utf8(env, pcap_geterr(s->pcap), NAPI_AUTO_LENGTH, &msg);
+    napi_create_string_utf8(env, s->poll_error[0] ? s->poll_error : pcap_geterr(s->pcap), NAPI_AUTO_LENGTH, &msg);
     napi_get_null(env, &argv[0]);
     argv[1] = msg;
     napi_get_null(env, &argv[2]);
@@ -266,10 +267,14 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
   (void)events;
   link_state *s = (link_state *)handle->data;
   if (!s || s->closed || s->in_callback) return;
-  if (status < 0) return;
-  int r = collect(s);
-  if (r < 0) deliver(s, 1);
-  else if (r > 0) deliver(s, 0);
+  int r = status < 0 ? -1 : collect(s);
+  if (status < 0) snprintf(s->poll_error, sizeof s->poll_error, "poll: %s", uv_strerror(status));
+  if (r < 0) {
+    /* The capture is dead (the interface went away): stop polling, or libuv would wake us forever,
+     * and tell JavaScript once. Frames already read are not lost: collect() delivered nothing. */
+    uv_poll_stop(s->poll);
+    deliver(s, 1);
+  } else if (r > 0) deliver(s, 0);
 }
 
 /*
