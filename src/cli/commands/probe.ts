@@ -49,7 +49,7 @@ export function probeOptions<T>(y: Argv<T>) {
     .option('timeout', { type: 'number', describe: 'ms to wait for a first reply to each request (default 1000: covers proxy_delay 0.8 s)' })
     .option('wait', { type: 'number', describe: 'ms to keep listening after the last request, for a second responder and late replies (default 1000: covers proxy_delay 0.8 s; 0 = first replies only)' })
     .option('pcap', { type: 'string', describe: 'write every frame sent and received to this pcap file (kernel nanosecond stamps)' })
-    .option('promisc', { type: 'boolean', default: true, describe: 'promiscuous capture (--no-promisc: replies to a spoofed --sha are then not seen)' })
+    .option('promisc', { type: 'boolean', default: true, describe: 'promiscuous capture (--no-promisc: leave the NIC out of promiscuous mode: a NIC that filters by MAC then drops frames for other hosts (a reply to a spoofed --sha among them); a veth or bridge port passes them anyway)' })
     .option('rate', { type: 'number', describe: 'requests per second within a round (default 500, as sweep; 0 = all at once)' })
     .option('yes-flood', { type: 'boolean', default: false, describe: 'allow --rate 0 above 4096 requests per round, or above 10,000 pps for more than 10,000 frames' })
     .option('fail-on', { type: 'string', choices: [...SEVERITIES, 'none'], default: 'warning', describe: 'exit 1 when a finding at or above this severity exists (ip-conflict, hijack, proxy-arp-router, ...)' })

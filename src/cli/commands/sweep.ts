@@ -148,7 +148,7 @@ export const sweepCommand: CommandModule<GlobalArgs, SweepArgs> = {
       .option('max-targets', { type: 'number', describe: 'raise the target limit (default 65536)' })
       .option('include-edges', { type: 'boolean', default: false, describe: 'also ask for network and broadcast addresses of CIDR blocks' })
       .option('pcap', { type: 'string', describe: 'write every frame sent and received to this pcap file (kernel nanosecond stamps)' })
-      .option('promisc', { type: 'boolean', default: true, describe: 'promiscuous capture (--no-promisc: replies to a spoofed --sha are then not seen)' })
+      .option('promisc', { type: 'boolean', default: true, describe: 'promiscuous capture (--no-promisc: leave the NIC out of promiscuous mode: a NIC that filters by MAC then drops frames for other hosts (a reply to a spoofed --sha among them); a veth or bridge port passes them anyway)' })
       .option('progress', { type: 'boolean', describe: 'progress bar on stderr (default: when stderr is a TTY and not --json)' })
       .check((a) => {
         if (a.seed !== undefined && !a.random) throw new UsageError('ERR_INVALID_ARGUMENT', '--seed only applies to --random', { hint: 'add --random, or drop --seed' });
