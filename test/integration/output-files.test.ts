@@ -4,8 +4,8 @@
  * pcap alone. Offline (watch --read) where possible; live only inside a lab namespace.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { chmodSync, closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -54,20 +54,30 @@ describe('stdout that stops working', () => {
 
 describe('a failed start leaves an earlier pcap alone', { skip: skipUnlessRoot }, () => {
   let dir: string;
-  before(() => {
+  let lab: Lab | undefined;
+  before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'arpinject-old-'));
-    chmodSync(dir, 0o777);
+    lab = await Lab.create({ prefix: 'aiold', namespaces: ['a', 'b'], veths: [{ a: { ns: 'a', name: 'eth0', addrs: ['10.77.9.1/30'] }, b: { ns: 'b', name: 'eth0', addrs: ['10.77.9.2/30'] } }] });
   });
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  after(async () => {
+    await lab?.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  });
 
-  // As nobody: the capture cannot open (no CAP_NET_RAW), so nothing is ever sent, on any interface.
-  for (const cmd of [['watch', '-i', 'lo'], ['probe', '-i', 'lo', '-t', '127.0.0.2', '--sip', '127.0.0.1'], ['sweep', '-i', 'lo', '127.0.0.2', '--sip', '127.0.0.1']]) {
+  // Root without CAP_NET_RAW (setpriv drops it from the bounding set), inside a lab namespace: the
+  // capture cannot open, so nothing is sent. (Not as `nobody`: a clone in a 0700 directory, as
+  // `mktemp -d` makes, is not readable by nobody, and the CLI would not even load.)
+  for (const cmd of [['watch', '-i', 'eth0'], ['probe', '-i', 'eth0', '-t', '10.77.9.2', '--sip', '10.77.9.1'], ['sweep', '-i', 'eth0', '10.77.9.2', '--sip', '10.77.9.1']]) {
     test(`${cmd[0]} without privileges: exit 3, old.pcap unchanged`, async () => {
       const f = join(dir, `${cmd[0]}-old.pcap`);
       writeFileSync(f, 'an earlier capture');
-      chmodSync(f, 0o666);
-      const r = await runCli(undefined, [...cmd, '--pcap', f], { uid: 65534 });
+      const r = await new Promise<{ code: number; stderr: string }>((resolve) =>
+        execFile('ip', ['netns', 'exec', lab!.nsName('a'), 'setpriv', '--bounding-set=-net_raw,-net_admin', process.execPath, CLI, ...cmd, '--pcap', f], { encoding: 'utf8' }, (err, _o, stderr) =>
+          resolve({ code: err ? Number((err as { code?: number }).code ?? 255) : 0, stderr }),
+        ),
+      );
       assert.equal(r.code, 3, r.stderr);
+      assert.match(r.stderr, /CAP_NET_RAW/);
       assert.equal(readFileSync(f, 'utf8'), 'an earlier capture');
     });
   }
