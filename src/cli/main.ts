@@ -24,6 +24,7 @@ const LOADERS: Record<CommandName, () => Promise<CommandModule>> = {
   explain: async () => (await import('./commands/explain.js')).explainCommand as unknown as CommandModule,
   watch: async () => (await import('./commands/watch.js')).watchCommand as unknown as CommandModule,
   trigger: async () => (await import('./commands/trigger.js')).triggerCommand as unknown as CommandModule,
+  stations: async () => (await import('./commands/stations.js')).stationsCommand as unknown as CommandModule,
 };
 
 function lazyCommand(name: CommandName): CommandModule {

@@ -97,6 +97,8 @@ export interface WatchSummary {
   evicted: number;
   durationMs: number;
   interrupted: boolean;
+  /** With --state: the file, stations loaded from it, lines skipped, writes done, and whether the last write succeeded. */
+  state?: { file: string; loaded: number; skippedLines: number; written: number; saved: boolean };
 }
 
 /** A station the analyser knows before the first frame (from a --state file). */
@@ -956,6 +958,11 @@ export class ArpWatcher {
       durationMs: Number.isNaN(this.first) ? 0 : Math.round((this.last - this.first) * 1000) / 1000,
       interrupted,
     };
+  }
+
+  /** Findings held back by the rate gate so far, by kind. */
+  suppressedByKind(): Record<string, number> {
+    return { ...this.suppressed };
   }
 
   /** Number of stations claimed by more than one MAC during the run (still in the table). */

@@ -218,7 +218,7 @@ describe('watch: text format', () => {
     assert.match(lines[5]!, /^12:00:00\.030 MALFORMED 20 bytes: .*"ethSrc":"02:00:00:00:00:01"/);
     assert.match(lines[6]!, /^12:00:00\.030 !! info malformed: /);
     const sum = formatWatchSummary(a.summary);
-    assert.equal(sum[0], '--- 4 frames: 1 requests, 2 replies (1 paired with a request), 0 other ops, 0 gratuitous, 1 malformed, 0 not ARP; 3 IPs, 3 MACs; 0.0 s ---');
+    assert.equal(sum[0], '--- 4 frames: 1 requests, 2 replies (1 paired with a request), 0 other ops, 0 gratuitous, 1 malformed, 0 not ARP; 3 stations, 3 MACs; 0.0 s ---');
     assert.equal(sum[1], 'findings: 6 (new-station 3, eth-src-mismatch 1, unsolicited 1, malformed 1)');
     assert.equal(sum[2], 'malformed by issue: TRUNCATED 1');
   });

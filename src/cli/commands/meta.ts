@@ -8,6 +8,7 @@ export const COMMANDS = {
   sweep: { command: 'sweep [targets..]', describe: 'ask for every address in a range, keep every reply, and call out hijacking' },
   explain: { command: 'explain', describe: 'explain whether and why this host answers a who-has on an interface (run it on the receiving host)' },
   watch: { command: 'watch', describe: 'decode every ARP frame on a link (or in a pcap file), pair requests and replies, raise findings' },
+  stations: { command: 'stations', describe: "print the station database that watch --state keeps (arpwatch's arp.dat)" },
   trigger: {
     command: 'trigger',
     describe: 'make the kernel ARP for an address (ICMP echo via raw-socket) and check the sender IP it uses (ARP bubble)',
