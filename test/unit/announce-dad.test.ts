@@ -2,6 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { UsageError } from '../../src/errors.js';
 import { FAST_DAD, RFC5227, announcePlan, dadPlan } from '../../src/probe/timing.js';
+import { announce, announceFrame, dad } from '../../src/probe/claims.js';
+import { MemoryLink } from '../../src/link/memory-link.js';
+import { FakeClock } from '../../src/time/clock.js';
+import { decodeArpFrame, encodeArpFrame } from '../../src/wire/index.js';
 
 /** A deterministic [0,1) source cycling through the given values. */
 const seq = (...v: number[]) => {
@@ -35,5 +39,99 @@ describe('timing plans', () => {
   test('announce: count frames interval apart, then the listen window', () => {
     assert.deepEqual(announcePlan({ count: 1, intervalMs: 1000, listenMs: 1000 }), { sendAtMs: [0], endAtMs: 1000 });
     assert.deepEqual(announcePlan({ count: 3, intervalMs: 200, listenMs: 0 }), { sendAtMs: [0, 200, 400], endAtMs: 400 });
+  });
+});
+
+const ME = '02:00:00:00:00:aa';
+const OTHER = '02:00:00:00:00:bb';
+const IP = '192.0.2.7';
+const arp = (o: Parameters<typeof encodeArpFrame>[0]) => encodeArpFrame(o);
+
+describe('announce on a memory link and the fake clock', () => {
+  test('gratuitous request: sender IP = target IP, tha zero, broadcast; count/interval followed; no claim = ok', async () => {
+    const clock = new FakeClock();
+    const link = new MemoryLink(clock, 'mem0');
+    const p = announce({ iface: 'mem0', link, clock, ip: IP, mac: ME, count: 3, intervalMs: 200, listenMs: 500 });
+    clock.runAll();
+    const r = await p;
+    assert.deepEqual(link.sentFrames.map((f) => f.time - link.sentFrames[0]!.time), [0, 200, 400]);
+    const d = decodeArpFrame(link.sentFrames[0]!.bytes);
+    assert.ok(d.ok);
+    assert.deepEqual(d.value.arp, { op: 1, htype: 1, senderMac: ME, senderIp: IP, targetMac: '00:00:00:00:00:00', targetIp: IP });
+    assert.equal(d.value.eth.dst, 'ff:ff:ff:ff:ff:ff');
+    assert.equal(r.summary.durationMs, 900);
+    assert.deepEqual([r.summary.sent, r.summary.ok, r.summary.conflicts, r.findings.length], [3, true, [], 0]);
+  });
+  test('--reply: op 2, tha = the announced MAC (iputils arping -A)', () => {
+    const d = decodeArpFrame(announceFrame(IP, ME, true));
+    assert.ok(d.ok);
+    assert.deepEqual([d.value.arp.op, d.value.arp.targetMac, d.value.arp.senderIp, d.value.arp.targetIp], [2, ME, IP, IP]);
+  });
+  test('another MAC answering for the IP is one claim and one ip-conflict finding; our own frames and other IPs are not', async () => {
+    const clock = new FakeClock();
+    const link = new MemoryLink(clock, 'mem0');
+    link.addResponder((_f, l) => l.injectLater(arp({ op: 2, senderMac: OTHER, senderIp: IP, targetMac: ME, targetIp: IP, ethDst: ME }), 3));
+    link.injectLater(arp({ op: 1, senderMac: ME, senderIp: IP, targetIp: IP }), 50); // ours, through another handle
+    link.injectLater(arp({ op: 2, senderMac: '02:00:00:00:00:cc', senderIp: '192.0.2.8', targetIp: IP }), 60);
+    const claims: string[] = [];
+    const p = announce({ iface: 'mem0', link, clock, ip: IP, mac: ME, count: 2, intervalMs: 100, onClaim: (c) => claims.push(`${c.mac} ${c.how}`) });
+    clock.runAll();
+    const r = await p;
+    assert.deepEqual(claims, [`${OTHER} reply`]);
+    assert.equal(r.findings.length, 1);
+    assert.equal(r.findings[0]!.kind, 'ip-conflict');
+    assert.deepEqual(r.summary.conflicts, [OTHER]);
+    assert.equal(r.summary.ok, false);
+  });
+});
+
+describe('dad on a memory link and the fake clock', () => {
+  test('free: 3 probes from 0.0.0.0 at the planned times, then ANNOUNCE_WAIT, ok', async () => {
+    const clock = new FakeClock();
+    const link = new MemoryLink(clock, 'mem0');
+    const p = dad({ iface: 'mem0', link, clock, ip: IP, mac: ME, random: () => 0.5 });
+    clock.runAll();
+    const r = await p;
+    const t0 = clock.now() - r.summary.durationMs;
+    assert.deepEqual(link.sentFrames.map((f) => f.time - t0), [500, 2000, 3500]);
+    const d = decodeArpFrame(link.sentFrames[0]!.bytes);
+    assert.ok(d.ok);
+    assert.deepEqual(d.value.arp, { op: 1, htype: 1, senderMac: ME, senderIp: '0.0.0.0', targetMac: '00:00:00:00:00:00', targetIp: IP });
+    assert.equal(r.summary.durationMs, 5500);
+    assert.deepEqual([r.summary.inUse, r.summary.ok, r.summary.sent], [false, true, 3]);
+  });
+  test('a reply from the owner: in use, stops at once (no more probes)', async () => {
+    const clock = new FakeClock();
+    const link = new MemoryLink(clock, 'mem0');
+    link.addResponder((_f, l) => l.injectLater(arp({ op: 2, senderMac: OTHER, senderIp: IP, targetMac: ME, targetIp: '0.0.0.0', ethDst: ME }), 1));
+    const p = dad({ iface: 'mem0', link, clock, ip: IP, mac: ME, timing: FAST_DAD, random: () => 0 });
+    clock.runAll();
+    const r = await p;
+    assert.deepEqual([r.summary.inUse, r.summary.by, r.summary.sent, r.summary.durationMs], [true, [OTHER], 1, 1]);
+    assert.equal(r.claims[0]!.how, 'reply');
+  });
+  test('a request from another host with sender IP = IP, or a simultaneous probe, means in use', async () => {
+    for (const [frame, how] of [
+      [arp({ op: 1, senderMac: OTHER, senderIp: IP, targetIp: '192.0.2.1' }), 'request'],
+      [arp({ op: 1, senderMac: OTHER, senderIp: '0.0.0.0', targetIp: IP }), 'probe'],
+    ] as const) {
+      const clock = new FakeClock();
+      const link = new MemoryLink(clock, 'mem0');
+      link.injectLater(frame, 150);
+      const p = dad({ iface: 'mem0', link, clock, ip: IP, mac: ME, timing: FAST_DAD, random: () => 0 });
+      clock.runAll();
+      const r = await p;
+      assert.deepEqual([r.summary.inUse, r.claims[0]!.how, r.summary.sent], [true, how, 2]);
+    }
+  });
+  test('Ctrl-C: interrupted, not ok, whatever was heard', async () => {
+    const clock = new FakeClock();
+    const link = new MemoryLink(clock, 'mem0');
+    const ac = new AbortController();
+    const p = dad({ iface: 'mem0', link, clock, ip: IP, mac: ME, timing: FAST_DAD, random: () => 0, signal: ac.signal });
+    clock.advance(150);
+    ac.abort();
+    const r = await p;
+    assert.deepEqual([r.summary.interrupted, r.summary.ok, r.summary.sent], [true, false, 2]);
   });
 });
