@@ -6,6 +6,7 @@ import { announce, announceFrame, dad } from '../../src/probe/claims.js';
 import { MemoryLink } from '../../src/link/memory-link.js';
 import { FakeClock } from '../../src/time/clock.js';
 import { decodeArpFrame, encodeArpFrame } from '../../src/wire/index.js';
+import { validateRecord } from '../helpers/schema.js';
 
 /** A deterministic [0,1) source cycling through the given values. */
 const seq = (...v: number[]) => {
@@ -133,5 +134,25 @@ describe('dad on a memory link and the fake clock', () => {
     ac.abort();
     const r = await p;
     assert.deepEqual([r.summary.interrupted, r.summary.ok, r.summary.sent], [true, false, 2]);
+  });
+});
+
+describe('announce and dad records against schema/', () => {
+  test('claim, finding, announce summary, dad summary', async () => {
+    const clock = new FakeClock();
+    const link = new MemoryLink(clock, 'mem0');
+    link.addResponder((_f, l) => l.injectLater(arp({ op: 2, senderMac: OTHER, senderIp: IP, targetMac: ME, targetIp: IP, ethDst: ME }), 3));
+    const a = announce({ iface: 'mem0', link, clock, ip: IP, mac: ME, onClaim: (c) => validateRecord({ ...c, vendor: null } as never) });
+    clock.runAll();
+    const ra = await a;
+    const d = dad({ iface: 'mem0', link, clock, ip: IP, mac: ME, timing: FAST_DAD });
+    clock.runAll();
+    const rd = await d;
+    const free = dad({ iface: 'mem0', link: new MemoryLink(clock), clock, ip: IP, mac: ME, timing: FAST_DAD });
+    clock.runAll();
+    const rf = await free;
+    for (const x of [...ra.claims, ...ra.findings, ra.summary, ...rd.claims, ...rd.findings, rd.summary, rf.summary]) validateRecord(x as never);
+    assert.deepEqual([ra.claims.length, rd.claims.length, rd.summary.inUse, rf.summary.inUse], [1, 1, true, false]);
+    assert.throws(() => validateRecord({ ...rd.summary, inUse: 'yes' } as never), /does not match/);
   });
 });
