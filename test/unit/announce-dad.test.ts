@@ -7,6 +7,11 @@ import { MemoryLink } from '../../src/link/memory-link.js';
 import { FakeClock } from '../../src/time/clock.js';
 import { decodeArpFrame, encodeArpFrame } from '../../src/wire/index.js';
 import { validateRecord } from '../helpers/schema.js';
+import { runSession } from '../../src/probe/session.js';
+import { probe } from '../../src/probe/probe.js';
+import { parseDuration } from '../../src/cli/duration.js';
+import { main } from '../../src/cli/main.js';
+import { PassThrough } from 'node:stream';
 
 /** A deterministic [0,1) source cycling through the given values. */
 const seq = (...v: number[]) => {
@@ -156,3 +161,98 @@ describe('announce and dad records against schema/', () => {
     assert.throws(() => validateRecord({ ...rd.summary, inUse: 'yes' } as never), /does not match/);
   });
 });
+
+describe('probe timing on the fake clock: --count 0, --deadline, --until-replies, fractional --interval', () => {
+  const request = (tip: string) => encodeArpFrame({ senderMac: ME, senderIp: '10.0.0.1', targetIp: tip });
+  const answering = (clock: FakeClock, delays: number[]) => {
+    const link = new MemoryLink(clock);
+    let n = 0;
+    link.addResponder((_f, l) => l.injectLater(arp({ op: 2, senderMac: OTHER, senderIp: '10.0.0.2', targetMac: ME, targetIp: '10.0.0.1', ethDst: ME }), delays[n++ % delays.length]!));
+    return link;
+  };
+  test('count Infinity + untilReplies 3: stops at the third reply, mid-plan', async () => {
+    const clock = new FakeClock();
+    const link = answering(clock, [10]);
+    const p = runSession({ link, clock, requests: [{ tip: '10.0.0.2', frame: request('10.0.0.2') }], count: Infinity, intervalMs: 200, untilReplies: 3, waitMs: 1000 });
+    clock.advance(10_000);
+    const r = await p;
+    assert.deepEqual([r.summary.sent, r.summary.replies, r.summary.stoppedBy, r.summary.durationMs, r.summary.interrupted], [3, 3, 'until-replies', 410, false]);
+    assert.equal(clock.pendingTimers(), 0, 'no timer left behind');
+  });
+  test('deadline: ends at the deadline whatever is pending; fractional interval 250.5 ms', async () => {
+    const clock = new FakeClock();
+    const link = new MemoryLink(clock); // nobody answers
+    const p = runSession({ link, clock, requests: [{ tip: '10.0.0.2', frame: request('10.0.0.2') }], count: Infinity, intervalMs: 250.5, timeoutMs: 1000, deadlineMs: 1000 });
+    clock.advance(5000);
+    const r = await p;
+    const t0 = link.sentFrames[0]!.time;
+    assert.deepEqual(link.sentFrames.map((f) => f.time - t0), [0, 250.5, 501, 751.5]);
+    assert.deepEqual([r.summary.sent, r.summary.stoppedBy, r.summary.durationMs, r.summary.lossPct, r.summary.received, r.timeouts.length], [4, 'deadline', 1000, 100, 0, 0]);
+  });
+  test('ping statistics: loss %, rtt min/avg/max/mdev over the replies; running statistics as it goes', async () => {
+    const clock = new FakeClock();
+    const link = answering(clock, [10, 20, 30, 40]);
+    const seen: string[] = [];
+    const p = runSession({ link, clock, requests: [{ tip: '10.0.0.2', frame: request('10.0.0.2') }], count: 4, intervalMs: 100, timeoutMs: 50, progress: { everyMs: 150, fn: (s) => seen.push(`${s.sent}/${s.received}`) } });
+    clock.advance(5000);
+    const r = await p;
+    assert.deepEqual(r.summary.rttMs, { min: 10, avg: 25, max: 40, mdev: 11.18 });
+    assert.deepEqual([r.summary.received, r.summary.lossPct, r.summary.stoppedBy], [4, 0, null]);
+    assert.deepEqual(seen, ['2/2', '3/3'], 'at 150 ms and 300 ms (before the 4th send, due at the same instant)');
+  });
+  test('probe(): --count 0 with a zero interval is refused without --yes-flood; count and interval checks', async () => {
+    const clock = new FakeClock();
+    const base = { iface: 'mem0', link: new MemoryLink(clock), clock, targets: ['10.0.0.2'], sip: '10.0.0.1', sha: ME };
+    await assert.rejects(probe({ ...base, count: 0, intervalMs: 0 }), (e: unknown) => e instanceof UsageError && e.code === 'ERR_FLOOD');
+    await assert.rejects(probe({ ...base, count: -1 }), (e: unknown) => e instanceof UsageError && e.code === 'ERR_INVALID_NUMBER');
+    await assert.rejects(probe({ ...base, untilReplies: 0 }), (e: unknown) => e instanceof UsageError && e.code === 'ERR_INVALID_NUMBER');
+    const p = probe({ ...base, count: 0, intervalMs: 1.5, untilReplies: 1, waitMs: 0 });
+    (base.link as MemoryLink).injectLater(arp({ op: 2, senderMac: OTHER, senderIp: '10.0.0.2', targetMac: ME, targetIp: '10.0.0.1', ethDst: ME }), 2);
+    clock.advance(100);
+    const r = await p;
+    assert.deepEqual([r.summary.sent >= 2 && r.summary.sent <= 3, r.summary.replies, r.summary.stoppedBy], [true, 1, "until-replies"]);
+  });
+});
+
+describe('CLI durations and the new commands without traffic (nosuch0)', () => {
+  test('parseDuration: the option unit, or s/ms suffixes; fractions; bad input is exit 2', () => {
+    assert.equal(parseDuration('200', '--interval', 'ms'), 200);
+    assert.equal(parseDuration('0.5', '--interval', 'ms'), 0.5);
+    assert.equal(parseDuration('0.2s', '--interval', 'ms'), 200);
+    assert.equal(parseDuration('0.2', '--deadline', 's'), 200);
+    assert.equal(parseDuration('150ms', '--deadline', 's'), 150);
+    assert.equal(parseDuration(1, '--deadline', 's'), 1000);
+    for (const bad of ['', '-1', '1m', 'abc', '1e3', '2h']) assert.throws(() => parseDuration(bad, '--x', 's'), (e: unknown) => e instanceof UsageError && e.code === 'ERR_INVALID_NUMBER', bad);
+  });
+  test('announce/dad/probe: bad values are exit 2 naming the flag; a missing interface is exit 3', async () => {
+    const cases: Array<[string[], number, RegExp]> = [
+      [['announce', '-i', 'nosuch0', '--ip', '10.0.0.300'], 2, /--ip: "10\.0\.0\.300" is not an IPv4 address/],
+      [['announce', '-i', 'nosuch0', '--ip', '10.0.0.3', '--interval', '1x'], 2, /--interval: "1x" is not a duration/],
+      [['announce', '-i', 'nosuch0', '--ip', '10.0.0.3', '--mac', 'zz'], 2, /--mac: "zz" is not a MAC address/],
+      [['announce', '-i', 'nosuch0', '--ip', '10.0.0.3'], 3, /nosuch0 does not exist/],
+      [['dad', '-i', 'nosuch0', '--ip', '10.0.0.3', '--probe-num', '0'], 2, /--probe-num: "0" must be a whole number from 1 to 100/],
+      [['dad', '-i', 'nosuch0', '--ip', '10.0.0.3', '--probe-min', '3', '--mac', '02:00:00:00:00:01'], 2, /--probe-min: "3000" must not exceed probeMaxMs/],
+      [['dad', '-i', 'nosuch0', '--ip', '10.0.0.3', '--fast'], 3, /nosuch0 does not exist/],
+      [['dad', '-i', 'nosuch0'], 2, /--ip/],
+      [['probe', '-i', 'nosuch0', '-t', '10.0.0.2', '--sip', '10.0.0.1', '--deadline', 'soon'], 2, /--deadline: "soon" is not a duration/],
+      [['probe', '-i', 'nosuch0', '-t', '10.0.0.2', '--sip', '10.0.0.1', '--sha', '02:00:00:00:00:01', '--count', '0', '--interval', '0'], 2, /refusing to flood: count 0/],
+      [['probe', '-i', 'nosuch0', '-t', '10.0.0.2', '--until-replies'], 2, /--until-replies needs a value/],
+    ];
+    for (const [args, code, re] of cases) {
+      const r = await cli(args);
+      assert.equal(r.code, code, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, re, args.join(' '));
+    }
+  });
+});
+
+async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out = new PassThrough();
+  const err = new PassThrough();
+  let stdout = '';
+  let stderr = '';
+  out.on('data', (d: Buffer) => (stdout += d.toString()));
+  err.on('data', (d: Buffer) => (stderr += d.toString()));
+  const code = await main(args, { stdout: out, stderr: err });
+  return { code, stdout, stderr };
+}
