@@ -109,6 +109,14 @@ describe('announce, dad and probe timing on a kernel link', { skip: skipUnlessRo
     }
   });
 
+  test('a Linux owner stays silent on a gratuitous ARP for its own address (announce cannot see it; dad can)', async () => {
+    // arp_process drops it: the sender IP is local to b (a martian source), so b neither answers nor defends.
+    const r = await runCli(a, ['announce', '--iface', 'a0', '--ip', B_IP, '--listen', '0.5', '--json']);
+    assert.deepEqual([r.code, r.records.at(-1)!.conflicts], [0, []], r.stdout + r.stderr);
+    const d = await runCli(a, ['dad', '--iface', 'a0', '--ip', B_IP, '--fast', '--json']);
+    assert.deepEqual([d.code, d.records.at(-1)!.by], [1, [bMac]]);
+  });
+
   test('dad: a free address is exit 0, one a kernel host owns is exit 1 naming its MAC; Habets arping -0 agrees', async () => {
     const free = await runCli(a, ['dad', '--iface', 'a0', '--ip', FREE_IP, '--fast', '--json']);
     assert.equal(free.code, 0, free.stdout + free.stderr);

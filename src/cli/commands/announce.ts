@@ -22,8 +22,10 @@ export interface AnnounceArgs extends GlobalArgs {
 
 /** A claim with its vendor, one line for a person. */
 export const withVendor = (c: ClaimRecord): ClaimRecord => ({ ...c, vendor: vendorOf(c.mac) ?? null });
+/** "MAC (vendor)"; vendorOf's "(locally administered)" keeps its own parentheses. */
+export const macWithVendor = (mac: string, vendor: string | null | undefined): string => (vendor ? `${mac} ${vendor.startsWith('(') ? vendor : `(${vendor})`}` : mac);
 export const formatClaim = (c: ClaimRecord): string =>
-  `claim   ${c.ip.padEnd(15)} is-at ${c.mac}${c.vendor ? ` (${c.vendor})` : ''}  by ${c.how === 'probe' ? 'a probe for it (RFC 5227, simultaneous)' : `an ARP ${c.how}`}${c.vlan !== null ? `  [vlan ${c.vlan}]` : ''}`;
+  `claim   ${c.ip.padEnd(15)} is-at ${macWithVendor(c.mac, c.vendor)}  by ${c.how === 'probe' ? 'a probe for it (RFC 5227, simultaneous)' : `an ARP ${c.how}`}${c.vlan !== null ? `  [vlan ${c.vlan}]` : ''}`;
 
 export const announceCommand: CommandModule<GlobalArgs, AnnounceArgs> = {
   ...COMMANDS.announce,

@@ -10,7 +10,7 @@ import { ExitCode } from '../exit-codes.js';
 import { formatFinding } from '../format.js';
 import { requireValues } from '../options.js';
 import { COMMANDS } from './meta.js';
-import { formatClaim, withVendor } from './announce.js';
+import { formatClaim, macWithVendor, withVendor } from './announce.js';
 
 export interface DadArgs extends GlobalArgs {
   iface: string;
@@ -66,10 +66,7 @@ export const dadCommand: CommandModule<GlobalArgs, DadArgs> = {
       });
       for (const f of r.findings) out.json ? out.record(f) : out.line(formatFinding(f));
       const s = r.summary;
-      const who = s.by.map((m) => {
-        const v = vendorOf(m);
-        return v ? `${m} (${v})` : m;
-      });
+      const who = s.by.map((m) => macWithVendor(m, vendorOf(m)));
       out.summary(s, () => [
         `--- ${s.iface}: ${s.sent} probe(s) for ${s.ip} from ${s.mac} (sender IP 0.0.0.0), ${(s.durationMs / 1000).toFixed(2)} s${s.interrupted ? ', INTERRUPTED' : ''} ---`,
         s.inUse ? `${s.ip} is IN USE: claimed by ${who.join(', ')}` : s.interrupted ? `${s.ip}: no claim heard before the interruption (not a verdict)` : `${s.ip} is free: no other host claimed it`,
