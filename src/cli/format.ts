@@ -1,6 +1,7 @@
 /** Human text for probe records, in the spirit of arping: one line per reply/timeout, then a summary. */
 import type { Finding, Severity } from '../findings/finding.js';
 import type { ProbeRecord, ProbeSummary } from '../records/records.js';
+import type { RunningStats } from '../probe/session.js';
 
 const SEVERITY_LABEL: Record<Severity, string> = { critical: 'CRITICAL', warning: 'WARNING ', info: 'info    ' };
 /** One finding, one line: the same in probe, sweep and trigger. */
@@ -34,8 +35,15 @@ export function formatProbeSummary(s: ProbeSummary, fields: { sip: string; sha: 
   const strays = Object.entries(s.unsolicitedByMac);
   if (strays.length > 0) lines.push(`unsolicited by MAC: ${strays.map(([m, n]) => `${m} ${n}`).join(', ')}`);
   if (s.dropped > 0) lines.push(`LOST: the kernel dropped ${s.dropped} frame(s) while we listened (capture ring full): replies may be missing`);
-  if (s.rttMs) lines.push(`rtt min/avg/max = ${ms(s.rttMs.min)}/${ms(s.rttMs.avg)}/${ms(s.rttMs.max)} ms`);
+  if (s.lossPct !== undefined) lines.push(`${s.sent} requests transmitted, ${s.received ?? '?'} answered, ${s.lossPct}% loss${s.stoppedBy ? ` (stopped by ${s.stoppedBy === 'deadline' ? '--deadline' : '--until-replies'})` : ''}`);
+  if (s.rttMs) lines.push(`rtt min/avg/max${s.rttMs.mdev !== undefined ? '/mdev' : ''} = ${ms(s.rttMs.min)}/${ms(s.rttMs.avg)}/${ms(s.rttMs.max)}${s.rttMs.mdev !== undefined ? `/${ms(s.rttMs.mdev)}` : ''} ms`);
   for (const ip of s.conflicts) lines.push(`CONFLICT: ${ip} is claimed by ${s.claims[ip]!.length} MACs: ${s.claims[ip]!.join(', ')}`);
   if (verdict && s.expect !== undefined) lines.push(`expect ${s.expect}: ${verdict.ok ? 'met' : 'NOT met'} (${verdict.reason})`);
   return lines;
+}
+
+/** ping's running statistics (--count 0, on stderr). */
+export function formatRunningStats(iface: string, st: RunningStats): string {
+  const rtt = st.rttMs ? `, rtt min/avg/max/mdev = ${ms(st.rttMs.min)}/${ms(st.rttMs.avg)}/${ms(st.rttMs.max)}/${ms(st.rttMs.mdev)} ms` : '';
+  return `${iface}: ${st.sent} sent, ${st.received} received, ${st.lossPct}% loss${rtt}`;
 }

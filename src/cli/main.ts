@@ -23,6 +23,8 @@ const LOADERS: Record<CommandName, () => Promise<CommandModule>> = {
   sweep: async () => (await import('./commands/sweep.js')).sweepCommand as unknown as CommandModule,
   explain: async () => (await import('./commands/explain.js')).explainCommand as unknown as CommandModule,
   watch: async () => (await import('./commands/watch.js')).watchCommand as unknown as CommandModule,
+  announce: async () => (await import('./commands/announce.js')).announceCommand as unknown as CommandModule,
+  dad: async () => (await import('./commands/dad.js')).dadCommand as unknown as CommandModule,
   trigger: async () => (await import('./commands/trigger.js')).triggerCommand as unknown as CommandModule,
   stations: async () => (await import('./commands/stations.js')).stationsCommand as unknown as CommandModule,
 };

@@ -3,7 +3,11 @@ import { describeExpectation, judge, parseExpectation } from '../../probe/expect
 import { type ProbeOptions, probe } from '../../probe/probe.js';
 import { runCommand } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
-import { formatFinding, formatProbeRecord, formatProbeSummary } from '../format.js';
+import { formatFinding, formatProbeRecord, formatProbeSummary, formatRunningStats } from '../format.js';
+import { parseDuration } from '../duration.js';
+
+/** --count 0 prints running statistics on stderr this often. */
+export const PROGRESS_EVERY_MS = 1000;
 import { type Severity, failsOn } from '../../findings/finding.js';
 import type { ProbeArgs } from './probe.js';
 
@@ -22,7 +26,11 @@ export function runProbe(argv: ProbeArgs): Promise<void> {
       vlan: argv.vlan,
       vlanPriority: argv.vlanPriority,
       count: argv.count,
-      intervalMs: argv.interval,
+      intervalMs: argv.interval !== undefined ? parseDuration(argv.interval, '--interval', 'ms', 3_600_000) : undefined,
+      deadlineMs: argv.deadline !== undefined ? parseDuration(argv.deadline, '--deadline', 's', 86_400_000 * 365) : undefined,
+      untilReplies: argv.untilReplies,
+      // Until stopped: ping-style statistics on stderr as it runs (stdout keeps the records).
+      progress: argv.count === 0 && !out.json ? { everyMs: PROGRESS_EVERY_MS, fn: (st) => out.note(formatRunningStats(argv.iface, st)) } : undefined,
       timeoutMs: argv.timeout,
       waitMs: argv.wait,
       ratePps: argv.rate,
