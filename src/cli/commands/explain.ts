@@ -58,7 +58,7 @@ export const explainCommand: CommandModule<GlobalArgs, ExplainArgs> = {
         if (out.json) out.record(r);
         else {
           if (i > 0) out.line('');
-          for (const l of formatExplanation(r, r.verification)) out.line(l);
+          for (const l of formatExplanation(r, r.verification, out.paint)) out.line(l);
         }
       });
       return code;
