@@ -16,19 +16,32 @@ import { COMPLETION_FLAG } from './completion.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
+/** Command modules already imported (run() imports the one that will run before yargs parses). */
+const loadedModules = new Map<CommandName, CommandModule>();
+async function loadModule(name: CommandName): Promise<CommandModule> {
+  let m = loadedModules.get(name);
+  if (!m) loadedModules.set(name, (m = await LOADERS[name]()));
+  return m;
+}
+
 /** `topLevel`: probe's builder runs for `arpinject --help` too (the default command); the top level has its own examples and exit codes. */
 function lazyCommand(name: CommandName, width: number, topLevel: boolean): CommandModule {
-  let loaded: CommandModule | undefined;
-  const load = async () => (loaded ??= await LOADERS[name]());
+  const load = () => loadModule(name);
+  const build = (mod: CommandModule, y: Argv): Argv => {
+    const b = mod.builder;
+    const built = (typeof b === 'function' ? b(y) : b ? y.options(b) : y) as Argv;
+    if (topLevel) return built;
+    // Examples and exit codes from help.ts, the man page's source too.
+    for (const [cmd, what] of COMMAND_HELP[name].examples) built.example(cmd, what);
+    return built.epilogue(epilogue(name, width));
+  };
   return {
     ...COMMANDS[name],
-    builder: async (y: Argv) => {
-      const b = (await load()).builder;
-      const built = (typeof b === 'function' ? await b(y) : b ? y.options(b) : y) as Argv;
-      if (topLevel) return built;
-      // Examples and exit codes from help.ts, the man page's source too.
-      for (const [cmd, what] of COMMAND_HELP[name].examples) built.example(cmd, what);
-      return built.epilogue(epilogue(name, width));
+    // Synchronous when the module is already loaded (the command that runs: see run()), so that yargs
+    // finishes (help included) before parseAsync resolves.
+    builder: (y: Argv) => {
+      const m = loadedModules.get(name);
+      return m ? build(m, y) : load().then((mod) => build(mod, y));
     },
     handler: async (argv) => (await load()).handler(argv),
   } as CommandModule;
@@ -45,7 +58,10 @@ export async function main(args: string[], io?: CliIo): Promise<number> {
   try {
     await run(args);
   } catch (err: unknown) {
-    new Output({ json: args.includes('--json'), debug: args.includes('--debug') }).error(err);
+    const out = new Output({ json: args.includes('--json'), debug: args.includes('--debug') });
+    out.error(err);
+    out.flush(); // the JSON error record too, before main returns
+
     process.exitCode = exitCodeForError(err);
   }
   const code = typeof process.exitCode === 'number' ? process.exitCode : 0;
@@ -70,7 +86,7 @@ async function run(args: string[]): Promise<void> {
     return;
   }
   assertKnownCommand(args);
-  const { default: yargs } = await import('yargs');
+  const [{ default: yargs }] = await Promise.all([import('yargs'), loadModule(invokedCommand(args))]);
   const y = yargs(args);
   // yargs renders and caches the whole help text on every non-default command, after the handler has
   // started (~45 ms of string-width work in the middle of a sweep). We never print help from inside a
@@ -105,32 +121,37 @@ async function run(args: string[]): Promise<void> {
     });
 }
 
+/** The command these arguments run: the first word that names one, else probe (the default). */
+function invokedCommand(args: string[]): CommandName {
+  return (args.find((a) => Object.hasOwn(COMMANDS, a)) as CommandName | undefined) ?? 'probe';
+}
+
 /**
  * The first word, when it is not an option, must be a command: probe is the default command, but it
  * takes no positional argument, so `arpinject sweeep 10.0.0.0/24` is a typo, not a probe missing --tip.
  */
 function assertKnownCommand(args: string[]): void {
   const first = args[0];
-  if (first === undefined || first.startsWith('-') || first in COMMANDS) return;
+  if (first === undefined || first.startsWith('-') || Object.hasOwn(COMMANDS, first)) return;
   const names = Object.keys(COMMANDS);
   const near = names
     .map((n) => ({ n, d: editDistance(first.toLowerCase(), n) }))
-    .filter((c) => c.d <= Math.max(1, Math.min(2, Math.floor(c.n.length / 3))) || (first.length >= 3 && c.n.startsWith(first.toLowerCase())))
+    .filter((c) => c.d <= (c.n.length >= 5 ? 2 : 1) || (first.length >= 3 && c.n.startsWith(first.toLowerCase())))
     .sort((a, b) => a.d - b.d)[0];
   throw new UsageError('ERR_INVALID_ARGUMENT', `unknown command "${first}"${near ? `, did you mean "${near.n}"?` : ''}`, {
     hint: `commands: ${names.join(', ')} (probe is the default: arpinject --iface IF --tip IP); see arpinject --help`,
   });
 }
 
-/** Levenshtein distance (insert, delete, substitute: 1 each). */
+/** Edit distance: insert, delete, substitute or swap two neighbours (wacth -> watch), 1 each. */
 export function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = cur;
-  }
-  return prev[b.length]!;
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++)
+    for (let j = 1; j <= b.length; j++) {
+      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1);
+    }
+  return d[a.length]![b.length]!;
 }
 
 const usageError = (text: string): UsageError =>
