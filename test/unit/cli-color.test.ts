@@ -15,6 +15,7 @@ import { createCliLogger, formatLogLine } from '../../src/cli/logger.js';
 import { runCommand } from '../../src/cli/context.js';
 import { setCliIo } from '../../src/cli/io.js';
 import { ansi } from '../../src/cli/color.js';
+import { formatProbeSummary } from '../../src/cli/format.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
 const ESC = /\x1b\[/;
@@ -98,6 +99,15 @@ describe('colour: verdicts and severities, on a terminal only', () => {
     assert.equal(ansi.bad('NOT met'), '\x1b[1;31mNOT met\x1b[0m');
   });
 
+  test("probe's verdict: met green, NOT met red; nothing else in the summary coloured", () => {
+    const s = { type: 'summary', iface: 'bond0', targets: 1, sent: 1, replies: 1, answered: 1, unanswered: 0, unsolicited: 0, unsolicitedByMac: {}, malformed: 0, dropped: 0, claims: {}, conflicts: [], rttMs: null, durationMs: 5, interrupted: false, expect: 'reply' } as const;
+    const met = formatProbeSummary(s, { sip: '10.0.0.1', sha: 'm' }, { ok: true, reason: 'all answered' }, ansi);
+    assert.equal(met.at(-1), 'expect reply: \x1b[32mmet\x1b[0m (all answered)');
+    const not = formatProbeSummary(s, { sip: '10.0.0.1', sha: 'm' }, { ok: false, reason: 'none' }, ansi);
+    assert.equal(not.at(-1), 'expect reply: \x1b[1;31mNOT met\x1b[0m (none)');
+    assert.equal(met.slice(0, -1).some((l) => ESC.test(l)), false);
+  });
+
   test('colorEnabled: TERM=dumb is no terminal for colour; FORCE_COLOR=false is off', () => {
     assert.equal(colorEnabled('auto', { isTTY: true }, { env: { TERM: 'dumb' } }), false);
     assert.equal(colorEnabled('auto', { isTTY: false }, { env: { FORCE_COLOR: 'false' } }), false);
@@ -128,7 +138,7 @@ describe('log lines: for a person on a terminal, pino JSON elsewhere', () => {
     }
   });
 
-  test('--log-format text off a terminal; --log-level info shows info lines', async () => {
+  test('--log-format text: log lines for a person even off a terminal', async () => {
     const r = await cli(['watch', '-r', truncated, '--log-format', 'text', '--log-level', 'info']);
     assert.match(r.stderr, /^\d\d:\d\d:\d\d\.\d{3} WARN  the last record/m);
   });
