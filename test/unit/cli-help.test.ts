@@ -14,6 +14,7 @@ import { COMMAND_HELP, exitCodes, findingsOf } from '../../src/cli/help.js';
 import { EXIT_CODE_MEANINGS } from '../../src/cli/exit-codes.js';
 import { FINDING_KINDS } from '../../src/findings/finding.js';
 import { MAN_PATH, renderManPage } from '../../scripts/man.js';
+import { exitCodesTable } from '../../schema/docs.js';
 
 async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const out = new PassThrough();
@@ -185,6 +186,9 @@ describe('man page', () => {
     }
     assert.equal(m.status, 0, m.stderr);
     for (const s of ['NAME', 'SYNOPSIS', 'GLOBAL OPTIONS', 'COMMANDS', 'EXIT STATUS', 'arpinject sweep [targets..]', '--fail-on info|warning|critical|none']) assert.ok(m.stdout.includes(s), s);
+  });
+  test("README's exit-code table is the same table (npm run docs writes it)", () => {
+    assert.ok(readFileSync(new URL('../../README.md', import.meta.url), 'utf8').includes(exitCodesTable()));
   });
   test('package.json installs it (files, man)', () => {
     const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { files: string[]; man: string[] };
