@@ -77,7 +77,6 @@ export function assertEthernet(name: string): void {
 }
 
 export function interfaceMac(name: string): Mac {
-  assertEthernet(name);
   const mac = normalizeMac(sysRead(name, 'address'));
   if (!mac) throw new EnvironmentError('ERR_LINK_TYPE', `interface ${name} has no Ethernet address`, { hint: 'arpinject works on Ethernet interfaces (veth, bridge, physical NICs)' });
   return mac;
