@@ -15,6 +15,7 @@ export const COMMANDS = {
     command: 'trigger',
     describe: 'make the kernel ARP for an address (ICMP echo via raw-socket) and check the sender IP it uses (ARP bubble)',
   },
+  completion: { command: 'completion [shell]', describe: 'print the bash or zsh completion script (source it from your shell rc)' },
 } as const satisfies Record<string, { command: string | readonly string[]; describe: string }>;
 
 export type CommandName = keyof typeof COMMANDS;

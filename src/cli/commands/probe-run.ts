@@ -46,9 +46,9 @@ export function runProbe(argv: ProbeArgs): Promise<void> {
     const failing = result.findings.filter((f) => failsOn(f.severity, failOn));
     const ok = verdict.ok && failing.length === 0;
     const summary = { ...result.summary, findings: result.findings.length, worst: result.worst, listenedMs: result.listenedMs, expect: describeExpectation(expectation), failOn, ok };
-    for (const f of result.findings) out.json ? out.record(f) : out.line(formatFinding(f));
+    for (const f of result.findings) out.json ? out.record(f) : out.line(formatFinding(f, out.paint));
     out.summary(summary, () => [
-      ...formatProbeSummary(summary, result.fields, verdict),
+      ...formatProbeSummary(summary, result.fields, verdict, out.paint),
       ...(failing.length ? [`fail-on ${failOn}: ${failing.length} finding(s) at or above ${failOn}`] : []),
     ]);
     // The summary above is printed first: a full disk loses the rest of the capture, not the results.

@@ -221,7 +221,7 @@ export const sweepCommand: CommandModule<GlobalArgs, SweepArgs> = {
         if (result.findings.length) {
           out.line('');
           out.line('FINDINGS (worst first)');
-          for (const f of result.findings) out.line(formatFinding(f));
+          for (const f of result.findings) out.line(formatFinding(f, out.paint));
         }
       }
       out.summary({ ...result.summary, failOn, ok: failing.length === 0 }, () => [formatSweepSummary(result.summary)]);

@@ -102,7 +102,7 @@ export const watchCommand: CommandModule<GlobalArgs, WatchArgs> = {
           metrics?.observe(r);
           if (r.type === 'finding' && (worst === undefined || severityRank(r.severity) > severityRank(worst))) worst = r.severity;
           if (out.json) out.record(r);
-          else out.line(formatWatchRecord(r));
+          else out.line(formatWatchRecord(r, out.paint));
         };
         const statePath = argv.state ?? (process.env.ARPINJECT_STATE || undefined);
         const stateIntervalS = checkInt(argv.stateInterval, '--state-interval', 1, 86_400);
