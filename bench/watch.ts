@@ -62,10 +62,40 @@ function analyse(kind: 'flip' | 'random', n: number): void {
   );
 }
 
+/** Every structure at its cap: requests from new senders for new targets, replies from new MACs for new IPs. */
+function ceiling(n: number): void {
+  const reqB = encodeArpFrame({ senderMac: '02:00:00:00:00:01', senderIp: '10.0.0.2', targetIp: '10.0.0.1' });
+  const repB = encodeArpFrame({ op: 2, senderMac: '02:00:00:00:00:02', senderIp: '10.0.0.3', targetIp: '10.0.0.1', targetMac: '02:00:00:00:00:01', ethDst: '02:00:00:00:00:01' });
+  gc();
+  const heap0 = process.memoryUsage().heapUsed;
+  const w = new ArpWatcher(() => {});
+  const t0 = 1_764_600_000_000;
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) {
+    const b = i & 1 ? repB : reqB;
+    const r = Math.imul(i + 1, 0x9e3779b1) >>> 0;
+    b[29] = (r >>> 16) & 255; b[30] = (r >>> 8) & 255; b[31] = r & 255; // spa 10.x.y.z
+    b[24] = r >>> 24; b[25] = (i >>> 16) & 255; b[26] = (i >>> 8) & 255; b[27] = i & 255; // sha
+    b.copyWithin(6, 22, 28);
+    b[39] = (r >>> 5) & 255; b[40] = (r >>> 13) & 255; b[41] = i & 255; // tpa
+    w.ingest({ time: t0 + i / 1000, bytes: b });
+  }
+  const ns = Number(process.hrtime.bigint() - start);
+  gc();
+  const heap = process.memoryUsage().heapUsed;
+  const sz = w.sizes();
+  console.log(
+    `every structure at its cap (${n.toLocaleString('en')} frames: new senders, targets and replying MACs): ${(ns / 1000 / n).toFixed(2)} us/frame; ` +
+      `table ${sz.table}, protected ${sz.protected}, pending ${sz.pending}, macs tracked ${sz.replyMacs}, distinct MACs counted ${sz.seenMacs}, histories ${sz.history}, dedup keys ${sz.raised}; ` +
+      `typed state ${mb(w.stateBytes())} MiB + JS heap growth ${mb(heap - heap0)} MiB = the ceiling; rss ${mb(process.memoryUsage().rss)} MiB`,
+  );
+}
+
 const only = process.argv[2];
 if (!only || only === 'analyser') {
   analyse('flip', 1_000_000);
   analyse('random', 2_000_000);
+  ceiling(3_000_000);
 }
 
 if (!only || only === 'read') {
