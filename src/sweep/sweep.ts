@@ -19,7 +19,7 @@ import { EnvironmentError, UsageError } from '../errors.js';
 import { BROADCAST_MAC, ZERO_MAC, formatIpv4, parseIpv4 } from '../wire/address.js';
 import { ArpOp } from '../wire/codes.js';
 import { encodeArpFrame } from '../wire/frame.js';
-import { DEFAULT_RATE_PPS, assertNotFlood } from '../pacing/flood.js';
+import { BANDWIDTH_FORMS, DEFAULT_RATE_PPS, assertNotFlood, parseBandwidth } from '../pacing/flood.js';
 import { DEFAULT_MAX_IPS_PER_MAC, type Finding, type Net, Observations } from '../detect/findings.js';
 import { type Severity, finding, sortFindings, worstSeverity } from '../findings/finding.js';
 import { localNetsOf } from '../link/interfaces.js';
@@ -58,8 +58,8 @@ export interface SweepOptions {
   vlan?: number;
   /** Sends per second (default 500, like arp-scan). */
   ratePps?: number;
-  /** Bits per second on the wire (arp-scan's formula: 64 bytes per request); the slower of rate and bandwidth wins. */
-  bandwidth?: number;
+  /** Bits per second on the wire (arp-scan's formula: 64 bytes per request); the slower of rate and bandwidth wins. A string may carry a K/M/G suffix ("1M", "256k"). */
+  bandwidth?: number | string;
   retries?: number;
   backoff?: number;
   timeoutMs?: number;
@@ -176,7 +176,9 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
   const canaries = [...new Set(canaryList)].filter((c) => !targets.includes(parseIpv4(c)!));
   let ratePps = o.ratePps !== undefined ? checkInt(o.ratePps, 'ratePps', 0, 10_000_000) : SWEEP_DEFAULTS.ratePps;
   if (o.bandwidth !== undefined) {
-    const bw = ppsForBandwidth(checkInt(o.bandwidth, 'bandwidth', 512, 100_000_000_000));
+    const bps = typeof o.bandwidth === 'string' ? parseBandwidth(o.bandwidth) : o.bandwidth;
+    if (bps === undefined) throw new UsageError('ERR_INVALID_NUMBER', `bandwidth: "${o.bandwidth}" is not a bandwidth: give ${BANDWIDTH_FORMS}`, { option: 'bandwidth' });
+    const bw = ppsForBandwidth(checkInt(bps, 'bandwidth', 512, 100_000_000_000));
     ratePps = o.ratePps !== undefined && ratePps > 0 ? Math.min(ratePps, bw) : bw;
   }
   const retries = o.retries !== undefined ? checkInt(o.retries, 'retries', 0, 20) : SWEEP_DEFAULTS.retries;

@@ -1,0 +1,71 @@
+/** Issue 12 (targets): the parsers behind --bandwidth suffixes, number options, net:mask, hostnames and target files. No network. */
+import assert from 'node:assert/strict';
+import { PassThrough } from 'node:stream';
+import { describe, test } from 'node:test';
+import { main } from '../../src/cli/main.js';
+import { parseNumberOption } from '../../src/cli/options.js';
+import { UsageError } from '../../src/errors.js';
+import { parseBandwidth } from '../../src/pacing/flood.js';
+import { checkInt } from '../../src/probe/options.js';
+
+async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out = new PassThrough();
+  const err = new PassThrough();
+  let stdout = '';
+  let stderr = '';
+  out.on('data', (d: Buffer) => (stdout += d.toString()));
+  err.on('data', (d: Buffer) => (stderr += d.toString()));
+  const code = await main(args, { stdout: out, stderr: err });
+  return { code, stdout, stderr };
+}
+
+describe('--bandwidth: bits per second with K/M/G suffixes, as arp-scan', () => {
+  test('suffixes are decimal multiples, either case, fractions allowed when the result is whole', () => {
+    const cases: Array<[string, number]> = [['256000', 256_000], ['256k', 256_000], ['256K', 256_000], ['1M', 1_000_000], ['1.5M', 1_500_000], ['1.1M', 1_100_000], ['2g', 2_000_000_000], ['.5k', 500], ['0.001k', 1]];
+    for (const [text, bps] of cases) assert.equal(parseBandwidth(text), bps, text);
+  });
+  test('anything else is not a bandwidth', () => {
+    for (const bad of ['', 'abc', '1MB', '1e6', '1.5', '1.0005k', '-1M', '1 M b', 'M']) assert.equal(parseBandwidth(bad), undefined, bad);
+  });
+  test('the CLI converts it before the library sees it (1M: the rate is 1M / 512 bits a request)', async () => {
+    assert.equal(parseNumberOption('bandwidth', '1M'), 1_000_000);
+    assert.throws(() => parseNumberOption('bandwidth', '1.5x'), (e: unknown) => e instanceof UsageError && e.code === 'ERR_INVALID_NUMBER' && /^--bandwidth: "1\.5x" is not a bandwidth: give bits per second/.test(e.message));
+    // sweep on an interface that does not exist: past option parsing (exit 3, the interface), not "NaN must be a whole number" (exit 2).
+    const r = await cli(['sweep', '-i', 'nosuch0', '10.0.0.0/30', '--bandwidth', '1M']);
+    assert.equal(r.code, 3, r.stderr);
+    assert.match(r.stderr, /interface nosuch0 does not exist/);
+    const bad = await cli(['sweep', '-i', 'nosuch0', '10.0.0.0/30', '--bandwidth', '1.5x']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--bandwidth: "1\.5x" is not a bandwidth/);
+    const low = await cli(['sweep', '-i', 'nosuch0', '10.0.0.0/30', '--bandwidth', '0.1k']);
+    assert.equal(low.code, 2);
+    assert.match(low.stderr, /--bandwidth: "100" must be a whole number from 512 to 100000000000/);
+  });
+});
+
+describe('number options name the text as typed, never "NaN"', () => {
+  test('--count abc, -c abc, --storm-ips zz, --backoff x', async () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['probe', '-i', 'nosuch0', '-t', '10.0.0.1', '--count', 'abc'], /^arpinject: --count: "abc" is not a whole number$/m],
+      [['probe', '-i', 'nosuch0', '-t', '10.0.0.1', '-c', 'abc'], /^arpinject: --count: "abc" is not a whole number$/m],
+      [['probe', '-i', 'nosuch0', '-t', '10.0.0.1', '--vlan', '9x'], /^arpinject: --vlan: "9x" is not a whole number$/m],
+      [['watch', '-i', 'nosuch0', '--storm-ips', 'zz'], /^arpinject: --storm-ips: "zz" is not a whole number$/m],
+      [['sweep', '-i', 'nosuch0', '10.0.0.0/30', '--backoff', 'x'], /^arpinject: --backoff: "x" is not a number$/m],
+      [['respond', '-i', 'nosuch0', '--claim', '10.0.0.9', '--delay', 'soon'], /^arpinject: --delay: "soon" is not a whole number$/m],
+    ];
+    for (const [args, re] of cases) {
+      const r = await cli(args);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, re);
+      assert.doesNotMatch(r.stderr, /NaN/);
+    }
+  });
+  test('a whole-number option given a fraction still says its range; the library names what it got', async () => {
+    const r = await cli(['probe', '-i', 'nosuch0', '-t', '10.0.0.1', '--count', '1.5']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /--count: "1\.5" must be a whole number from 1 to 1000000/);
+    assert.throws(() => checkInt('abc', 'count', 1, 9), /^UsageError: count: "abc" is not a whole number$/);
+    assert.throws(() => checkInt('', 'count', 1, 9), /count: "" is not a whole number/);
+    assert.equal(checkInt('7', 'count', 1, 9), 7);
+  });
+});
