@@ -1,5 +1,6 @@
 /**
- * Sweep targets: CIDR blocks, ranges (a-b, or a-N for the last octet), single IPs, one per argument
+ * Sweep targets: CIDR blocks, net:mask blocks (arp-scan's 10.0.0.0:255.255.255.0), ranges (a-b, or
+ * a-N for the last octet), single IPs, one per argument
  * or per line of a file (# comments). Expanded to a deduplicated Uint32Array in the order given.
  * For prefixes shorter than /31 the network and broadcast addresses are left out (they are never
  * answered: the kernel rejects ARP for broadcast targets), unless includeEdges is set.
@@ -21,17 +22,38 @@ export interface TargetBlock {
   text: string;
 }
 
+/** The target forms, for hints. */
+export const TARGET_FORMS = 'use 10.0.0.0/24, 10.0.0.0:255.255.255.0, 10.0.0.10-10.0.0.99, 10.0.0.10-99 or 10.0.0.7';
+
+/** The prefix length of a netmask (uint32), or -1 when its one bits are not contiguous from the top. */
+export function prefixOfMask(mask: number): number {
+  const inv = ~mask >>> 0;
+  if ((inv & (inv + 1)) !== 0) return -1;
+  return 32 - Math.log2(inv + 1);
+}
+
 /** Parse one target expression into an inclusive block. */
 export function parseTarget(text: string, opts: TargetOptions = {}): TargetBlock {
   const t = text.trim();
-  const bad = (why: string) => new UsageError('ERR_INVALID_ARGUMENT', `target "${text}": ${why}`, { hint: 'use 10.0.0.0/24, 10.0.0.10-10.0.0.99, 10.0.0.10-99 or 10.0.0.7' });
+  const bad = (why: string) => new UsageError('ERR_INVALID_ARGUMENT', `target "${text}": ${why}`, { hint: TARGET_FORMS });
   const slash = t.indexOf('/');
-  if (slash >= 0) {
-    const base = parseIpv4(t.slice(0, slash));
-    const lenText = t.slice(slash + 1);
-    const len = /^\d{1,2}$/.test(lenText) ? Number(lenText) : NaN;
-    if (base === undefined) throw bad('not an IPv4 address before "/"');
-    if (!(len >= 0 && len <= 32)) throw bad('prefix length must be 0-32');
+  const colon = t.indexOf(':');
+  if (slash >= 0 || colon >= 0) {
+    const sep = slash >= 0 ? '/' : ':';
+    const at = slash >= 0 ? slash : colon;
+    const base = parseIpv4(t.slice(0, at));
+    const after = t.slice(at + 1);
+    if (base === undefined) throw bad(`not an IPv4 address before "${sep}"`);
+    let len: number;
+    if (sep === '/') {
+      len = /^\d{1,2}$/.test(after) ? Number(after) : NaN;
+      if (!(len >= 0 && len <= 32)) throw bad('prefix length must be 0-32');
+    } else {
+      const m = parseIpv4(after);
+      if (m === undefined) throw bad('not a netmask after ":" (dotted quad, e.g. 255.255.255.0)');
+      len = prefixOfMask(m);
+      if (len < 0) throw bad(`netmask ${formatIpv4(m)} is not contiguous (its one bits must come first, as 255.255.255.0 or 255.255.240.0)`);
+    }
     const mask = len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
     let first = (base & mask) >>> 0;
     let last = (first | (~mask >>> 0)) >>> 0;

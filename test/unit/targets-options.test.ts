@@ -7,6 +7,10 @@ import { parseNumberOption } from '../../src/cli/options.js';
 import { UsageError } from '../../src/errors.js';
 import { parseBandwidth } from '../../src/pacing/flood.js';
 import { checkInt } from '../../src/probe/options.js';
+import { expandTargets, parseTarget, prefixOfMask, targetsFromText } from '../../src/sweep/targets.js';
+import { formatIpv4 } from '../../src/wire/address.js';
+
+const ips = (a: Uint32Array) => [...a].map(formatIpv4);
 
 async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const out = new PassThrough();
@@ -67,5 +71,37 @@ describe('number options name the text as typed, never "NaN"', () => {
     assert.throws(() => checkInt('abc', 'count', 1, 9), /^UsageError: count: "abc" is not a whole number$/);
     assert.throws(() => checkInt('', 'count', 1, 9), /count: "" is not a whole number/);
     assert.equal(checkInt('7', 'count', 1, 9), 7);
+  });
+});
+
+describe('net:mask targets (arp-scan style)', () => {
+  test('a contiguous mask is its CIDR block, edges left out as for CIDR below /31', () => {
+    const span = (t: string, o = {}) => {
+      const b = parseTarget(t, o);
+      return [formatIpv4(b.first), formatIpv4(b.last)];
+    };
+    assert.deepEqual(span('192.0.2.0:255.255.255.0'), span('192.0.2.0/24'));
+    assert.deepEqual(span('192.0.2.0:255.255.255.0'), ['192.0.2.1', '192.0.2.254']);
+    assert.deepEqual(span('192.0.2.77:255.255.255.0', { includeEdges: true }), ['192.0.2.0', '192.0.2.255']);
+    assert.deepEqual(span('10.0.0.0:255.255.240.0'), ['10.0.0.1', '10.0.15.254']);
+    assert.deepEqual(span('10.0.0.6:255.255.255.254'), ['10.0.0.6', '10.0.0.7'], '/31: both');
+    assert.deepEqual(span('10.0.0.7:255.255.255.255'), ['10.0.0.7', '10.0.0.7']);
+    assert.deepEqual(ips(expandTargets(['198.51.100.8:255.255.255.248'])), ['198.51.100.9', '198.51.100.10', '198.51.100.11', '198.51.100.12', '198.51.100.13', '198.51.100.14']);
+    assert.deepEqual(targetsFromText('203.0.113.0:255.255.255.252 # lab\n'), ['203.0.113.0:255.255.255.252']);
+  });
+  test('prefixOfMask: contiguous masks only', () => {
+    assert.equal(prefixOfMask(0), 0);
+    assert.equal(prefixOfMask(0xffffffff), 32);
+    assert.equal(prefixOfMask(0xffffff00), 24);
+    assert.equal(prefixOfMask(0xff00ff00), -1);
+    assert.equal(prefixOfMask(0x00ffffff), -1);
+  });
+  test('a non-contiguous or malformed mask is refused with a clear message', () => {
+    const refuses = (t: string, re: RegExp) => assert.throws(() => parseTarget(t), (e: unknown) => e instanceof UsageError && re.test(e.message) && /10\.0\.0\.0:255\.255\.255\.0/.test(e.hint ?? ''), t);
+    refuses('192.0.2.0:255.0.255.0', /^target "192\.0\.2\.0:255\.0\.255\.0": netmask 255\.0\.255\.0 is not contiguous/);
+    refuses('192.0.2.0:0.0.0.255', /netmask 0\.0\.0\.255 is not contiguous/);
+    refuses('192.0.2.0:255.255.255', /not a netmask after ":"/);
+    refuses('192.0.2.0:24', /not a netmask after ":"/);
+    refuses('192.0.2:255.255.255.0', /not an IPv4 address before ":"/);
   });
 });

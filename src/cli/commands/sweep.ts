@@ -122,7 +122,7 @@ export const sweepCommand: CommandModule<GlobalArgs, SweepArgs> = {
   builder: (y) =>
     requireValues(
     y
-      .positional('targets', { type: 'string', array: true, describe: 'CIDR (10.0.0.0/24), range (10.0.0.10-10.0.0.99 or 10.0.0.10-99) or IP' })
+      .positional('targets', { type: 'string', array: true, describe: 'CIDR (10.0.0.0/24), net:mask (10.0.0.0:255.255.255.0), range (10.0.0.10-10.0.0.99 or 10.0.0.10-99), IP or host name' })
       .option('iface', { alias: 'i', type: 'string', demandOption: 'give the interface to sweep on: --iface IF', describe: 'interface to send on and capture from' })
       .option('file', { alias: 'f', type: 'string', describe: 'read targets from a file (- for stdin), one or more per line, # comments' })
       .option('sip', { type: 'string', describe: "sender IP (default: the interface's address, else the kernel's source for the route)" })
