@@ -8,7 +8,12 @@ import { UsageError } from '../../src/errors.js';
 import { parseBandwidth } from '../../src/pacing/flood.js';
 import { checkInt } from '../../src/probe/options.js';
 import { expandTargets, parseTarget, prefixOfMask, targetsFromText } from '../../src/sweep/targets.js';
-import { formatIpv4 } from '../../src/wire/address.js';
+import { BROADCAST_MAC, ZERO_MAC, formatIpv4 } from '../../src/wire/address.js';
+import { ArpOp } from '../../src/wire/codes.js';
+import { decodeArpFrame, encodeArpFrame, frameVlan } from '../../src/wire/frame.js';
+import { startResponder } from '../../src/lab/responder.js';
+import { MemoryLink } from '../../src/link/memory-link.js';
+import { FakeClock } from '../../src/time/clock.js';
 
 const ips = (a: Uint32Array) => [...a].map(formatIpv4);
 
@@ -103,5 +108,25 @@ describe('net:mask targets (arp-scan style)', () => {
     refuses('192.0.2.0:255.255.255', /not a netmask after ":"/);
     refuses('192.0.2.0:24', /not a netmask after ":"/);
     refuses('192.0.2:255.255.255.0', /not an IPv4 address before ":"/);
+  });
+});
+
+describe('respond --vlan: the responder answers tagged requests on its VLANs only', () => {
+  const who = (vlans: Array<{ vid: number }>) => encodeArpFrame({ op: ArpOp.Request, senderMac: '02:00:00:00:00:01', senderIp: '10.0.0.1', targetMac: ZERO_MAC, targetIp: '10.0.0.9', ethSrc: '02:00:00:00:00:01', ethDst: BROADCAST_MAC, vlans });
+  test('vlans [90, 91]: 90 and 91 answered (tag mirrored), 92 and untagged ignored; without vlans every request is answered', () => {
+    const clock = new FakeClock();
+    const link = new MemoryLink(clock);
+    const answers: Array<number | null> = [];
+    const r = startResponder({ link, clock, claims: [{ ip: '10.0.0.9', mac: '02:00:00:00:00:09' }], vlans: [90, 91], onAnswer: (a) => answers.push(a.vlan) });
+    for (const v of [[{ vid: 90 }], [], [{ vid: 92 }], [{ vid: 91 }]]) link.inject(who(v));
+    assert.deepEqual(answers, [90, 91]);
+    assert.equal(r.answered, 2);
+    const sent = link.sentFrames.map((f) => decodeArpFrame(f.bytes)).map((d) => (d.ok ? [d.value.arp.op, frameVlan(d.value.eth)] : null));
+    assert.deepEqual(sent, [[ArpOp.Reply, 90], [ArpOp.Reply, 91]]);
+    r.stop();
+    const all: Array<number | null> = [];
+    startResponder({ link, clock, claims: [{ ip: '10.0.0.9', mac: '02:00:00:00:00:09' }], onAnswer: (a) => all.push(a.vlan) });
+    for (const v of [[{ vid: 90 }], [], [{ vid: 92 }]]) link.inject(who(v));
+    assert.deepEqual(all, [90, null, 92]);
   });
 });
