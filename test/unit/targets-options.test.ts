@@ -8,12 +8,16 @@ import { UsageError } from '../../src/errors.js';
 import { parseBandwidth } from '../../src/pacing/flood.js';
 import { checkInt } from '../../src/probe/options.js';
 import { expandTargets, parseTarget, prefixOfMask, targetsFromText } from '../../src/sweep/targets.js';
-import { BROADCAST_MAC, ZERO_MAC, formatIpv4 } from '../../src/wire/address.js';
+import { BROADCAST_MAC, ZERO_MAC, formatIpv4, parseIpv4 } from '../../src/wire/address.js';
 import { ArpOp } from '../../src/wire/codes.js';
 import { decodeArpFrame, encodeArpFrame, frameVlan } from '../../src/wire/frame.js';
 import { startResponder } from '../../src/lab/responder.js';
 import { MemoryLink } from '../../src/link/memory-link.js';
 import { FakeClock } from '../../src/time/clock.js';
+import { sweep } from '../../src/sweep/sweep.js';
+import { runSweepEngine } from '../../src/sweep/engine.js';
+import { parseBaseline } from '../../src/sweep/baseline.js';
+import { formatSweepSummary } from '../../src/cli/commands/sweep.js';
 
 const ips = (a: Uint32Array) => [...a].map(formatIpv4);
 
@@ -128,5 +132,105 @@ describe('respond --vlan: the responder answers tagged requests on its VLANs onl
     startResponder({ link, clock, claims: [{ ip: '10.0.0.9', mac: '02:00:00:00:00:09' }], onAnswer: (a) => all.push(a.vlan) });
     for (const v of [[{ vid: 90 }], [], [{ vid: 92 }]]) link.inject(who(v));
     assert.deepEqual(all, [90, null, 92]);
+  });
+});
+
+describe('sweep --limit, --sip dest, --op, --tha (memory link)', () => {
+  const ME = '02:00:00:00:00:aa';
+  const reply = (ip: string, mac: string) => encodeArpFrame({ op: 2, senderMac: mac, senderIp: ip, targetMac: ME, targetIp: '10.0.0.1', ethDst: ME });
+  const arpOf = (b: Uint8Array) => {
+    const d = decodeArpFrame(b);
+    assert.ok(d.ok);
+    return d.value.arp;
+  };
+  /** Hosts at .10-.19 answer after 5 ms. */
+  const hosts = (link: MemoryLink) =>
+    link.addResponder((f, l) => {
+      const a = arpOf(f);
+      const last = Number(a.targetIp.split('.')[3]);
+      if (a.op === ArpOp.Request && last >= 10 && last < 20) l.injectLater(reply(a.targetIp, `02:00:00:00:01:${last.toString(16).padStart(2, '0')}`), 5);
+    });
+
+  test('--limit 3: stops at the third target answered, says so, and asks no further', async () => {
+    const clock = new FakeClock();
+    const link = new MemoryLink(clock);
+    hosts(link);
+    const p = sweep({ iface: 'mem0', link, clock, targets: ['10.0.0.0/24'], sip: '10.0.0.1', sha: ME, ratePps: 100, canaries: false, limit: 3 });
+    clock.advance(60_000);
+    const r = await p;
+    assert.equal(r.summary.limitReached, true);
+    assert.equal(r.summary.answered, 3);
+    assert.equal(r.replies.length, 3);
+    assert.deepEqual(r.replies.map((x) => x.ip), ['10.0.0.10', '10.0.0.11', '10.0.0.12']);
+    // .1-.12 asked at 100 pps (10 ms apart): the third answer (to .12, 5 ms later) stops it before .13.
+    assert.equal(r.summary.sent, 12);
+    assert.equal(r.summary.notAsked, 254 - 12);
+    assert.equal(r.summary.unanswered, 9, 'asked and unanswered: .1-.9, not the 242 never asked');
+    assert.ok(r.summary.durationMs < 200, `${r.summary.durationMs} ms`);
+    assert.match(formatSweepSummary(r.summary), /, LIMIT REACHED: stopped early after 3 answered, 242 not asked ---$/);
+  });
+
+  test('--limit with a baseline: no missing-host for a target never asked, or still within its timeout', async () => {
+    const clock = new FakeClock();
+    const link = new MemoryLink(clock);
+    hosts(link);
+    // .15-.19 are never asked; .5 was asked but its timeout (1000 ms) had not passed when the limit stopped the sweep.
+    const baseline = parseBaseline(['10.0.0.10 02:00:00:00:01:0a', '10.0.0.11 02:00:00:00:01:0b', '10.0.0.12 02:00:00:00:01:0c', '10.0.0.5 02:00:00:00:00:05', '10.0.0.17 02:00:00:00:01:11'].join('\n'));
+    const p = sweep({ iface: 'mem0', link, clock, targets: ['10.0.0.0/24'], sip: '10.0.0.1', sha: ME, ratePps: 100, canaries: false, limit: 3, baseline });
+    clock.advance(60_000);
+    const r = await p;
+    assert.equal(r.summary.limitReached, true);
+    assert.deepEqual(r.findings.filter((f) => f.kind === 'missing-host'), []);
+    // Without the limit the same baseline's silent hosts are missing (the rule still works).
+    const clock2 = new FakeClock();
+    const link2 = new MemoryLink(clock2);
+    hosts(link2);
+    const p2 = sweep({ iface: 'mem0', link: link2, clock: clock2, targets: ['10.0.0.0/24'], sip: '10.0.0.1', sha: ME, ratePps: 0, retries: 0, canaries: false, baseline });
+    clock2.advance(60_000);
+    const r2 = await p2;
+    assert.equal(r2.summary.limitReached, false);
+    assert.equal(r2.summary.notAsked, 0);
+    assert.deepEqual(r2.findings.filter((f) => f.kind === 'missing-host').map((f) => f.ips[0]), ['10.0.0.5']);
+  });
+
+  test('engine: settled = answered, or every attempt sent and timed out', async () => {
+    const clock = new FakeClock();
+    const link = new MemoryLink(clock);
+    hosts(link);
+    const frameFor = (ip: number) => encodeArpFrame({ senderMac: ME, senderIp: '10.0.0.1', targetIp: formatIpv4(ip) });
+    const p = runSweepEngine({ link, clock, targets: expandTargets(['10.0.0.1-30']), buildFrame: frameFor, ratePps: 100, retries: 1, timeoutMs: 50, backoff: 1, waitMs: 0, deadlineMs: 185 });
+    clock.advance(5000);
+    const r = await p;
+    assert.equal(r.deadlineReached, true);
+    const at = (ip: string) => r.settled(parseIpv4(ip)!);
+    assert.equal(at('10.0.0.2'), true, 'asked at 10 ms and again at 60 ms: both timed out by 185 ms');
+    assert.equal(at('10.0.0.10'), true, 'answered');
+    assert.equal(at('10.0.0.9'), false, 'its second attempt was still waiting at the deadline');
+    assert.equal(at('10.0.0.30'), false, 'never asked');
+    assert.equal(at('192.0.2.1'), false, 'not a target');
+    assert.ok(r.notAsked > 0);
+  });
+
+  test('--sip dest: every request claims its own target IP; --op and --tha set the ARP body', async () => {
+    const clock = new FakeClock();
+    const link = new MemoryLink(clock);
+    const p = sweep({ iface: 'mem0', link, clock, targets: ['10.0.0.1-3'], sip: 'dest', sha: ME, tha: 'ff:ff:ff:ff:ff:ff', op: 'reply', canaries: false, retries: 0, waitMs: 10 });
+    clock.advance(10_000);
+    const r = await p;
+    const sent = link.sentFrames.map((f) => arpOf(f.bytes));
+    assert.deepEqual(sent.map((a) => [a.op, a.senderIp, a.targetIp, a.targetMac]), [
+      [2, '10.0.0.1', '10.0.0.1', 'ff:ff:ff:ff:ff:ff'],
+      [2, '10.0.0.2', '10.0.0.2', 'ff:ff:ff:ff:ff:ff'],
+      [2, '10.0.0.3', '10.0.0.3', 'ff:ff:ff:ff:ff:ff'],
+    ]);
+    assert.equal(r.summary.sip, 'dest');
+    assert.match(r.summary.sipRule, /^dest: each request's sender IP is its own target IP/);
+    const p2 = sweep({ iface: 'mem0', link, clock, targets: ['10.0.0.1'], sip: '10.0.0.200', sha: ME, op: 7, canaries: false, retries: 0, waitMs: 10 });
+    clock.advance(10_000);
+    await p2;
+    assert.deepEqual([arpOf(link.sentFrames.at(-1)!.bytes).op, arpOf(link.sentFrames.at(-1)!.bytes).senderIp], [7, '10.0.0.200']);
+    await assert.rejects(sweep({ iface: 'mem0', link, clock, targets: ['10.0.0.1'], sip: 'dst', sha: ME }), /sip: "dst" is not an IPv4 address/);
+    await assert.rejects(sweep({ iface: 'mem0', link, clock, targets: ['10.0.0.1'], sip: '10.0.0.1', sha: ME, tha: 'nope' }), /tha: "nope" is not a MAC address/);
+    await assert.rejects(sweep({ iface: 'mem0', link, clock, targets: ['10.0.0.1'], sip: '10.0.0.1', sha: ME, op: 'maybe' }), /op: "maybe"/);
   });
 });

@@ -24,6 +24,8 @@ export interface SweepArgs extends GlobalArgs {
   file?: string;
   sip?: string;
   sha?: string;
+  tha?: string;
+  op?: string;
   ethSrc?: string;
   ethDst?: string;
   vlan?: number;
@@ -34,6 +36,7 @@ export interface SweepArgs extends GlobalArgs {
   timeout?: number;
   wait?: number;
   deadline?: number;
+  limit?: number;
   random?: boolean;
   seed?: number;
   canary?: string[];
@@ -113,7 +116,8 @@ export function formatSweepSummary(s: SweepSummary): string {
     `${s.answered} answered, ${s.unanswered} unanswered, ${s.responders} responder MAC(s), ${s.findings} finding(s)` +
     `${s.unsolicited ? `, ${s.unsolicited} unsolicited` : ''}${s.malformed ? `, ${s.malformed} malformed dropped` : ''}, ${secs(s.durationMs)}` +
     `${s.dropped > 0 ? `, ${s.dropped} frames LOST by the capture (replies may be missing)` : ', 0 lost by the capture'}` +
-    `${s.interrupted ? ', INTERRUPTED' : ''}${s.deadlineReached ? ', DEADLINE REACHED' : ''} ---`
+    `${s.interrupted ? ', INTERRUPTED' : ''}${s.deadlineReached ? ', DEADLINE REACHED' : ''}${s.limitReached ? `, LIMIT REACHED: stopped early after ${s.answered} answered` : ''}` +
+    `${s.notAsked ? `, ${s.notAsked} not asked` : ''} ---`
   );
 }
 
@@ -125,8 +129,10 @@ export const sweepCommand: CommandModule<GlobalArgs, SweepArgs> = {
       .positional('targets', { type: 'string', array: true, describe: 'CIDR (10.0.0.0/24), net:mask (10.0.0.0:255.255.255.0), range (10.0.0.10-10.0.0.99 or 10.0.0.10-99), IP or host name' })
       .option('iface', { alias: 'i', type: 'string', demandOption: 'give the interface to sweep on: --iface IF', describe: 'interface to send on and capture from' })
       .option('file', { alias: 'f', type: 'string', describe: 'read targets from a file (- for stdin), one or more per line, # comments' })
-      .option('sip', { type: 'string', describe: "sender IP (default: the interface's address, else the kernel's source for the route)" })
+      .option('sip', { type: 'string', describe: "sender IP, or dest: each request's own target IP (arp-scan --arpspa=dest) (default: the interface's address, else the kernel's source for the route)" })
       .option('sha', { type: 'string', describe: "sender MAC (default: the interface's MAC)" })
+      .option('tha', { type: 'string', describe: 'target MAC in the ARP body (default 00:00:00:00:00:00)' })
+      .option('op', { type: 'string', describe: 'ARP opcode: request, reply or a number (default request)' })
       .option('eth-src', { type: 'string', describe: 'Ethernet source (default: the sender MAC)' })
       .option('eth-dst', { type: 'string', describe: 'Ethernet destination (default broadcast)' })
       .option('vlan', { type: 'number', describe: '802.1Q-tag the requests with this VLAN id' })
@@ -138,6 +144,7 @@ export const sweepCommand: CommandModule<GlobalArgs, SweepArgs> = {
       .option('timeout', { type: 'number', describe: `ms a target waits for an answer before it is asked again (default ${SWEEP_DEFAULTS.timeoutMs}: covers proxy_delay)` })
       .option('wait', { type: 'number', describe: `ms to keep listening after the last request (default ${SWEEP_DEFAULTS.waitMs})` })
       .option('deadline', { type: 'number', describe: 'stop the whole sweep after this many ms' })
+      .option('limit', { alias: 'M', type: 'number', describe: 'stop as soon as this many targets have answered (arp-scan --limit); exit 1 if fewer did' })
       .option('random', { type: 'boolean', describe: 'ask in random order' })
       .option('seed', { type: 'number', describe: 'seed for --random (repeatable order)' })
       .option('canary', { type: 'string', array: true, describe: 'extra canary IP that no host may answer for (repeatable)' })
@@ -178,6 +185,8 @@ export const sweepCommand: CommandModule<GlobalArgs, SweepArgs> = {
         maxTargets: argv.maxTargets,
         sip: argv.sip,
         sha: argv.sha,
+        tha: argv.tha,
+        op: argv.op,
         ethSrc: argv.ethSrc,
         ethDst: argv.ethDst,
         vlan: argv.vlan,
@@ -189,6 +198,7 @@ export const sweepCommand: CommandModule<GlobalArgs, SweepArgs> = {
         timeoutMs: argv.timeout,
         waitMs: argv.wait,
         deadlineMs: argv.deadline,
+        limit: argv.limit,
         ...(argv.random ? { random: true } : {}),
         seed: argv.seed,
         canaries: argv.canaries ? (argv.canary ?? []).map(String) : false,
@@ -224,12 +234,18 @@ export const sweepCommand: CommandModule<GlobalArgs, SweepArgs> = {
           for (const f of result.findings) out.line(formatFinding(f));
         }
       }
-      out.summary({ ...result.summary, failOn, ok: failing.length === 0 }, () => [formatSweepSummary(result.summary)]);
+      // --limit as arp-scan: fewer targets answered than the limit is a failure (exit 1).
+      const limitMet = argv.limit === undefined || result.summary.answered >= argv.limit;
+      const ok = failing.length === 0 && limitMet;
+      out.summary({ ...result.summary, ...(argv.limit !== undefined ? { limit: argv.limit } : {}), failOn, ok }, () => [
+        formatSweepSummary(result.summary),
+        ...(limitMet ? [] : [`limit ${argv.limit}: only ${result.summary.answered} target(s) answered`]),
+      ]);
       // The results above are printed first: a full disk loses the rest of the capture, not the sweep.
       if (result.fileError) {
         out.error(result.fileError);
         return ExitCode.ENVIRONMENT;
       }
-      return failing.length === 0 ? ExitCode.OK : ExitCode.NOT_MET;
+      return ok ? ExitCode.OK : ExitCode.NOT_MET;
     }),
 };
