@@ -6,6 +6,7 @@
  * answered: the kernel rejects ARP for broadcast targets), unless includeEdges is set.
  */
 import { UsageError } from '../errors.js';
+import { forEachLine } from '../read-input.js';
 import { formatIpv4, parseIpv4 } from '../wire/address.js';
 
 export const DEFAULT_MAX_TARGETS = 65_536;
@@ -99,62 +100,44 @@ export interface StreamTargetOptions extends TargetOptions {
   maxBytes?: number;
 }
 
-const tooLarge = (message: string, hint: string) => new UsageError('ERR_INPUT_TOO_LARGE', message, { hint });
-
 /**
  * Read targets from a stream of chunks, line by line: each target is checked as it comes (the line
  * is named in the message), and reading stops at the first line, byte or target count over its limit,
  * so /dev/zero or `yes` is refused after a few KiB instead of filling memory.
+ * `keep`: tokens the parser refuses that the caller takes as they are (host names, resolved later), one target each.
  */
-export async function targetsFromChunks(chunks: AsyncIterable<Uint8Array>, opts: StreamTargetOptions): Promise<string[]> {
-  const maxLine = opts.maxLineBytes ?? MAX_TARGET_LINE_BYTES;
-  const maxBytes = opts.maxBytes ?? MAX_TARGET_FILE_BYTES;
+export async function targetsFromChunks(chunks: AsyncIterable<Uint8Array>, opts: StreamTargetOptions & { keep?: (token: string) => boolean }): Promise<string[]> {
   const max = opts.maxTargets ?? DEFAULT_MAX_TARGETS;
   const out: string[] = [];
   let total = 0;
-  let bytes = 0;
-  let lineNo = 0;
-  let partial: Uint8Array[] = [];
-  let partialLen = 0;
-  const takeLine = (line: string) => {
-    lineNo++;
-    for (const t of lineTargets(line)) {
-      let b: TargetBlock;
-      try {
-        b = parseTarget(t, opts);
-      } catch (e) {
-        if (e instanceof UsageError) throw new UsageError(e.code, `${opts.name}, line ${lineNo}: ${e.message}`, e.hint !== undefined ? { hint: e.hint } : {});
-        throw e;
+  await forEachLine(
+    chunks,
+    {
+      name: opts.name,
+      maxLineBytes: opts.maxLineBytes ?? MAX_TARGET_LINE_BYTES,
+      maxBytes: opts.maxBytes ?? MAX_TARGET_FILE_BYTES,
+      what: 'a targets file',
+      hintLine: 'give one or more targets per line (CIDR, range or IP), # for comments',
+      hintBytes: 'give CIDR blocks or ranges instead of one IP a line',
+    },
+    (line, lineNo) => {
+      for (const t of lineTargets(line)) {
+        let size: number;
+        try {
+          const b = parseTarget(t, opts);
+          size = b.last >= b.first ? b.last - b.first + 1 : 0;
+        } catch (e) {
+          if (!(e instanceof UsageError)) throw e;
+          if (!opts.keep?.(t)) throw new UsageError(e.code, `${opts.name}, line ${lineNo}: ${e.message}`, e.hint !== undefined ? { hint: e.hint } : {});
+          size = 1;
+        }
+        total += size;
+        if (total > max)
+          throw new UsageError('ERR_INPUT_TOO_LARGE', `${opts.name}: more than ${max} targets by line ${lineNo} (the limit)`, { hint: 'a sweep that large takes a while and floods the segment: raise the limit explicitly with --max-targets' });
+        out.push(t);
       }
-      total += b.last >= b.first ? b.last - b.first + 1 : 0;
-      if (total > max)
-        throw tooLarge(`${opts.name}: more than ${max} targets by line ${lineNo} (the limit)`, `a sweep that large takes a while and floods the segment: raise the limit explicitly with --max-targets`);
-      out.push(t);
-    }
-  };
-  const lineTooLong = () => tooLarge(`${opts.name}: line ${lineNo + 1} is longer than ${maxLine} bytes: not a targets file`, 'give one or more targets per line (CIDR, range or IP), # for comments');
-  for await (const chunk of chunks) {
-    bytes += chunk.length;
-    if (bytes > maxBytes) throw tooLarge(`${opts.name}: more than ${maxBytes} bytes: too large for a targets file`, 'give CIDR blocks or ranges instead of one IP a line');
-    let start = 0;
-    for (;;) {
-      const nl = chunk.indexOf(0x0a, start);
-      if (nl < 0) break;
-      if (partialLen + nl - start > maxLine) throw lineTooLong();
-      const piece = chunk.subarray(start, nl);
-      const line = partialLen > 0 ? Buffer.concat([...partial, piece]).toString('latin1') : Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength).toString('latin1');
-      partial = [];
-      partialLen = 0;
-      takeLine(line);
-      start = nl + 1;
-    }
-    if (start < chunk.length) {
-      partialLen += chunk.length - start;
-      if (partialLen > maxLine) throw lineTooLong();
-      partial.push(new Uint8Array(chunk.subarray(start)));
-    }
-  }
-  if (partialLen > 0) takeLine(Buffer.concat(partial).toString('latin1'));
+    },
+  );
   return out;
 }
 
