@@ -1,9 +1,14 @@
 /** Issue 12 (targets): the parsers behind --bandwidth suffixes, number options, net:mask, hostnames and target files. No network. */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, test } from 'node:test';
 import { main } from '../../src/cli/main.js';
 import { parseNumberOption } from '../../src/cli/options.js';
+import { type Lookup, describeResolution, isHostName, resolveHostNames } from '../../src/cli/resolve.js';
+import { tipsFromChunks } from '../../src/cli/target-file.js';
 import { UsageError } from '../../src/errors.js';
 import { parseBandwidth } from '../../src/pacing/flood.js';
 import { checkInt } from '../../src/probe/options.js';
@@ -232,5 +237,106 @@ describe('sweep --limit, --sip dest, --op, --tha (memory link)', () => {
     await assert.rejects(sweep({ iface: 'mem0', link, clock, targets: ['10.0.0.1'], sip: 'dst', sha: ME }), /sip: "dst" is not an IPv4 address/);
     await assert.rejects(sweep({ iface: 'mem0', link, clock, targets: ['10.0.0.1'], sip: '10.0.0.1', sha: ME, tha: 'nope' }), /tha: "nope" is not a MAC address/);
     await assert.rejects(sweep({ iface: 'mem0', link, clock, targets: ['10.0.0.1'], sip: '10.0.0.1', sha: ME, op: 'maybe' }), /op: "maybe"/);
+  });
+});
+
+describe('host names as targets: resolved once, at the start, by an injected lookup (no DNS here)', () => {
+  const hosts: Record<string, string[]> = { 'gw.lab.example': ['192.0.2.1'], 'multi.lab.example': ['198.51.100.7', '198.51.100.8'], 'v6only.lab.example': [] };
+  const calls: string[] = [];
+  const lookup: Lookup = async (name) => {
+    calls.push(name);
+    const r = hosts[name.toLowerCase()];
+    if (r === undefined) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${name}`), { code: 'ENOTFOUND' });
+    return r;
+  };
+  const literal = (t: string) => parseIpv4(t) !== undefined;
+
+  test('isHostName: names, not malformed addresses', () => {
+    for (const n of ['gw', 'gw.lab.example', 'GW.Lab.Example.', 'host-1.example', '_svc.example', 'x1']) assert.equal(isHostName(n), true, n);
+    for (const n of ['', '10.0.0.256', '10.0.0', '10.0.0.1/24', '-gw', 'gw-', 'a..b', 'a b', 'gw:80', '1234', 'x'.repeat(64)]) assert.equal(isHostName(n), false, n);
+  });
+
+  test('names become their first IPv4 address, each looked up once; addresses and non-names are left alone', async () => {
+    calls.length = 0;
+    const r = await resolveHostNames(['10.0.0.1', 'gw.lab.example', 'multi.lab.example', 'GW.lab.example', '10.0.0.256'], { literal, lookup, what: '--tip' });
+    assert.deepEqual(r.targets, ['10.0.0.1', '192.0.2.1', '198.51.100.7', '192.0.2.1', '10.0.0.256']);
+    assert.deepEqual(calls, ['gw.lab.example', 'multi.lab.example']);
+    assert.deepEqual(r.resolved.map(describeResolution), ['resolved gw.lab.example to 192.0.2.1', 'resolved multi.lab.example to 198.51.100.7 (the first of its 2 IPv4 addresses)']);
+  });
+
+  test('an unresolvable name (or one without an IPv4 address) is a usage error naming it', async () => {
+    await assert.rejects(resolveHostNames(['nosuch.lab.example'], { literal, lookup, what: '--tip' }), (e: unknown) => e instanceof UsageError && e.message === '--tip "nosuch.lab.example": cannot resolve host name (ENOTFOUND)');
+    await assert.rejects(resolveHostNames(['v6only.lab.example'], { literal, lookup, what: 'target' }), /target "v6only\.lab\.example": cannot resolve host name \(no IPv4 address\)/);
+  });
+
+  test('the CLI resolves --tip and sweep targets (files too) before anything is opened, and says so on stderr', async () => {
+    const run = async (args: string[]) => {
+      const out = new PassThrough();
+      const err = new PassThrough();
+      let stdout = '';
+      let stderr = '';
+      out.on('data', (d: Buffer) => (stdout += d.toString()));
+      err.on('data', (d: Buffer) => (stderr += d.toString()));
+      const code = await main(args, { stdout: out, stderr: err, lookup });
+      return { code, stdout, stderr };
+    };
+    const p = await run(['probe', '-i', 'nosuch0', '--tip', 'gw.lab.example', '--tip', '10.0.0.9']);
+    assert.equal(p.code, 3, p.stderr);
+    assert.match(p.stderr, /^resolved gw\.lab\.example to 192\.0\.2\.1$/m);
+    assert.match(p.stderr, /interface nosuch0 does not exist/);
+    const bad = await run(['probe', '-i', 'nosuch0', '--tip', 'nosuch.lab.example']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /^arpinject: --tip "nosuch\.lab\.example": cannot resolve host name \(ENOTFOUND\)$/m);
+    const dir = mkdtempSync(join(tmpdir(), 'arpinject-names-'));
+    try {
+      writeFileSync(join(dir, 'targets.txt'), '# lab\n10.0.0.0/30, multi.lab.example\n');
+      const s = await run(['sweep', '-i', 'nosuch0', 'gw.lab.example', '--file', join(dir, 'targets.txt')]);
+      assert.equal(s.code, 3, s.stderr);
+      assert.match(s.stderr, /^resolved gw\.lab\.example to 192\.0\.2\.1$/m);
+      assert.match(s.stderr, /^resolved multi\.lab\.example to 198\.51\.100\.7 \(the first of its 2 IPv4 addresses\)$/m);
+      writeFileSync(join(dir, 'bad.txt'), '10.0.0.1\n\n10.0.0.0/33\n');
+      const b = await run(['sweep', '-i', 'nosuch0', '--file', join(dir, 'bad.txt')]);
+      assert.equal(b.code, 2);
+      assert.match(b.stderr, /bad\.txt, line 3: target "10\.0\.0\.0\/33": prefix length must be 0-32/);
+      const n = await run(['sweep', '-i', 'nosuch0', '10.0.0.1', 'nosuch.lab.example']);
+      assert.equal(n.code, 2);
+      assert.match(n.stderr, /target "nosuch\.lab\.example": cannot resolve host name/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('probe --file: targets one or more per line, # comments, blank lines ignored', () => {
+  const chunks = async function* (...parts: string[]) {
+    for (const p of parts) yield Buffer.from(p);
+  };
+  test('IPs and host names as written, split across chunks', async () => {
+    assert.deepEqual(await tipsFromChunks(chunks('# office\n10.0.0.1\n\n  10.0.0.2 , gw.lab.example # the gateway\n10.0', '.0.3'), { name: 'f.txt' }), ['10.0.0.1', '10.0.0.2', 'gw.lab.example', '10.0.0.3']);
+    assert.deepEqual(await tipsFromChunks(chunks('# nothing\n\n'), { name: 'f.txt' }), []);
+  });
+  test('a bad line is a usage error naming the file and the line number', async () => {
+    await assert.rejects(tipsFromChunks(chunks('10.0.0.1\n# ok\n10.0.0.0/24\n'), { name: 'f.txt' }), (e: unknown) => e instanceof UsageError && e.message === 'f.txt, line 3: "10.0.0.0/24" is not an IPv4 address or host name' && /sweep/.test(e.hint ?? ''));
+    await assert.rejects(tipsFromChunks(chunks('10.0.0.1\n10.0.0.256\n'), { name: 'stdin' }), /^UsageError: stdin, line 2: "10\.0\.0\.256" is not an IPv4 address or host name$/);
+    await assert.rejects(tipsFromChunks(chunks('10.0.0.1 10.0.0.2 10.0.0.3\n'), { name: 'f.txt', maxTargets: 2 }), (e: unknown) => e instanceof UsageError && e.code === 'ERR_INPUT_TOO_LARGE' && /line 1/.test(e.message));
+    await assert.rejects(tipsFromChunks(chunks('1'.repeat(5000)), { name: 'f.txt' }), (e: unknown) => e instanceof UsageError && e.code === 'ERR_INPUT_TOO_LARGE');
+  });
+  test('the CLI: --file alone is enough, stdin is -, a bad line is exit 2 with its number', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'arpinject-tips-'));
+    try {
+      writeFileSync(join(dir, 'tips.txt'), '10.0.0.1\n10.0.0.2\nnot/a/target\n');
+      const r = await cli(['probe', '-i', 'nosuch0', '--file', join(dir, 'tips.txt')]);
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, /tips\.txt, line 3: "not\/a\/target" is not an IPv4 address or host name/);
+      writeFileSync(join(dir, 'ok.txt'), '# two\n10.0.0.1\n10.0.0.2\n');
+      const ok = await cli(['probe', '-i', 'nosuch0', '-f', join(dir, 'ok.txt')]);
+      assert.equal(ok.code, 3, 'past the file, to the interface: ' + ok.stderr);
+      writeFileSync(join(dir, 'empty.txt'), '# none\n');
+      const none = await cli(['probe', '-i', 'nosuch0', '-f', join(dir, 'empty.txt')]);
+      assert.equal(none.code, 2);
+      assert.match(none.stderr, /no target: .*empty\.txt holds none/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

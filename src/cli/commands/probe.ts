@@ -6,12 +6,14 @@
 import type { Argv, CommandModule } from 'yargs';
 import type { GlobalArgs } from '../context.js';
 import { requireValues } from '../options.js';
+import { UsageError } from '../../errors.js';
 import { SEVERITIES } from '../../findings/finding.js';
 import { COMMANDS } from './meta.js';
 
 export interface ProbeArgs extends GlobalArgs {
   iface: string;
-  tip: string[];
+  tip?: string[];
+  file?: string;
   sip?: string;
   sha?: string;
   tha?: string;
@@ -35,7 +37,8 @@ export interface ProbeArgs extends GlobalArgs {
 export function probeOptions<T>(y: Argv<T>) {
   return y
     .option('iface', { alias: 'i', type: 'string', demandOption: 'give the interface to send on: --iface IF', describe: 'interface to send on and capture from' })
-    .option('tip', { alias: 't', type: 'string', array: true, demandOption: 'give at least one target: --tip IP', describe: 'target IP to ask about (repeatable)' })
+    .option('tip', { alias: 't', type: 'string', array: true, describe: 'target IP or host name to ask about (repeatable; a name is resolved once, at the start)' })
+    .option('file', { alias: 'f', type: 'string', describe: 'more targets from a file (- for stdin): IPs or host names, one or more per line, # comments (arp-scan -f)' })
     .option('sip', { type: 'string', describe: "sender IP (default: the interface's address, else the kernel's source for the route)" })
     .option('sha', { type: 'string', describe: "sender MAC (default: the interface's MAC)" })
     .option('tha', { type: 'string', describe: 'target MAC in the ARP body (default 00:00:00:00:00:00)' })
@@ -53,7 +56,12 @@ export function probeOptions<T>(y: Argv<T>) {
     .option('rate', { type: 'number', describe: 'requests per second within a round (default 500, as sweep; 0 = all at once)' })
     .option('yes-flood', { type: 'boolean', default: false, describe: 'allow --rate 0 above 4096 requests per round, or above 10,000 pps for more than 10,000 frames' })
     .option('fail-on', { type: 'string', choices: [...SEVERITIES, 'none'], default: 'warning', describe: 'exit 1 when a finding at or above this severity exists (ip-conflict, hijack, proxy-arp-router, ...)' })
-    .option('expect', { type: 'string', describe: 'reply (default: every target answered) | none (nothing answered) | MAC (answered by that MAC only)' });
+    .option('expect', { type: 'string', describe: 'reply (default: every target answered) | none (nothing answered) | MAC (answered by that MAC only)' })
+    .check((a) => {
+      if ((a.tip === undefined || a.tip.length === 0) && a.file === undefined)
+        throw new UsageError('ERR_INVALID_ARGUMENT', 'give at least one target: --tip IP (or --file FILE)', { hint: 'see arpinject --help' });
+      return true;
+    });
 }
 
 export const probeCommand: CommandModule<GlobalArgs, ProbeArgs> = {

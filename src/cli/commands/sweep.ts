@@ -7,7 +7,10 @@ import { readBaseline } from '../../sweep/baseline.js';
 import type { SweepProgress } from '../../sweep/engine.js';
 import { ReplyNdjson } from '../../sweep/ndjson.js';
 import { SWEEP_DEFAULTS, type SweepOptions, type SweepResult, type SweepSummary, sweep } from '../../sweep/sweep.js';
-import { targetsFromChunks } from '../../sweep/targets.js';
+import { parseTarget, targetsFromChunks } from '../../sweep/targets.js';
+import { interfaceSubnets } from '../../link/interfaces.js';
+import { cliIo } from '../io.js';
+import { describeResolution, isHostName, resolveHostNames } from '../resolve.js';
 import { inputName, readInput } from '../../read-input.js';
 import { checkInt } from '../../probe/options.js';
 import { vendorOf } from '../../sweep/vendor.js';
@@ -22,6 +25,7 @@ export interface SweepArgs extends GlobalArgs {
   iface: string;
   targets?: string[];
   file?: string;
+  localnet: boolean;
   sip?: string;
   sha?: string;
   tha?: string;
@@ -56,7 +60,8 @@ export interface SweepArgs extends GlobalArgs {
 /** Targets from a file or stdin, streamed line by line (bounded; Ctrl-C works while it waits). undefined: interrupted. */
 async function readTargetsFile(path: string, signal: AbortSignal, maxTargets: number | undefined, includeEdges: boolean): Promise<string[] | undefined> {
   const input = await readInput(path, signal);
-  const targets = await targetsFromChunks(input.chunks, { name: inputName(path), includeEdges, ...(maxTargets !== undefined ? { maxTargets } : {}) });
+  // Host names are kept as they are: resolved with the command line's, once, before the sweep.
+  const targets = await targetsFromChunks(input.chunks, { name: inputName(path), includeEdges, keep: isHostName, ...(maxTargets !== undefined ? { maxTargets } : {}) });
   return input.aborted ? undefined : targets;
 }
 
@@ -129,6 +134,7 @@ export const sweepCommand: CommandModule<GlobalArgs, SweepArgs> = {
       .positional('targets', { type: 'string', array: true, describe: 'CIDR (10.0.0.0/24), net:mask (10.0.0.0:255.255.255.0), range (10.0.0.10-10.0.0.99 or 10.0.0.10-99), IP or host name' })
       .option('iface', { alias: 'i', type: 'string', demandOption: 'give the interface to sweep on: --iface IF', describe: 'interface to send on and capture from' })
       .option('file', { alias: 'f', type: 'string', describe: 'read targets from a file (- for stdin), one or more per line, # comments' })
+      .option('localnet', { alias: 'l', type: 'boolean', default: false, describe: "every IPv4 subnet configured on --iface (arp-scan -l), network and broadcast left out; with other targets, the union" })
       .option('sip', { type: 'string', describe: "sender IP, or dest: each request's own target IP (arp-scan --arpspa=dest) (default: the interface's address, else the kernel's source for the route)" })
       .option('sha', { type: 'string', describe: "sender MAC (default: the interface's MAC)" })
       .option('tha', { type: 'string', describe: 'target MAC in the ARP body (default 00:00:00:00:00:00)' })
@@ -169,8 +175,30 @@ export const sweepCommand: CommandModule<GlobalArgs, SweepArgs> = {
         out.note(`interrupted while reading targets from ${inputName(argv.file!)}: nothing sent`);
         return ExitCode.OK; // the signal's own code (130/143) replaces it
       }
-      const targets = [...(argv.targets ?? []).map(String), ...fromFile];
-      if (targets.length === 0) throw new UsageError('ERR_INVALID_ARGUMENT', 'no targets: give CIDR blocks, ranges or IPs, or --file FILE');
+      let local: string[] = [];
+      if (argv.localnet) {
+        local = interfaceSubnets(argv.iface);
+        if (local.length === 0)
+          throw new UsageError('ERR_INVALID_ARGUMENT', `--localnet: ${argv.iface} has no IPv4 subnet to sweep`, { hint: `give the targets (CIDR, net:mask, range, IP), or add an address: ip addr add 192.0.2.10/24 dev ${argv.iface}` });
+        out.note(`--localnet: ${local.join(', ')} on ${argv.iface}`);
+        log.info({ iface: argv.iface, subnets: local }, 'localnet');
+      }
+      const given = [...(argv.targets ?? []).map(String), ...fromFile];
+      const literal = (t: string): boolean => {
+        try {
+          parseTarget(t);
+          return true;
+        } catch {
+          return false;
+        }
+      };
+      const named = await resolveHostNames(given, { literal, what: 'target', ...(cliIo().lookup ? { lookup: cliIo().lookup } : {}) });
+      for (const r of named.resolved) {
+        out.note(describeResolution(r));
+        log.info(r, 'resolved');
+      }
+      const targets = [...named.targets, ...local];
+      if (targets.length === 0) throw new UsageError('ERR_INVALID_ARGUMENT', 'no targets: give CIDR blocks, ranges, IPs or host names, --file FILE, or --localnet');
       const baseline = argv.baseline !== undefined ? readBaseline(argv.baseline) : undefined;
       const showProgress = argv.progress ?? (process.stderr.isTTY === true && !out.json);
       // JSON: replies stream out as they come, encoded without garbage (a /16 is 21 MB of them).
