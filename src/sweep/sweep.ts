@@ -178,6 +178,15 @@ function sortedHas(a: Uint32Array, x: number): boolean {
 export const SIP_DEST = 'dest';
 export const SIP_DEST_RULE = "dest: each request's sender IP is its own target IP (arp-scan --arpspa=dest)";
 
+function checkSweepSip(value: string): string {
+  try {
+    return checkIp(value, 'sip');
+  } catch (e) {
+    if (e instanceof UsageError) throw new UsageError(e.code, e.message, { hint: 'use dotted-quad form (192.0.2.10), 0.0.0.0 for an RFC 5227 probe, or dest: each target\'s own IP', option: 'sip' });
+    throw e;
+  }
+}
+
 /** Frame interval from a bandwidth, as arp-scan computes it (64 bytes of wire per request). */
 export const ppsForBandwidth = (bitsPerSecond: number): number => bitsPerSecond / (64 * 8);
 
@@ -210,7 +219,7 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
   const ethSrc = o.ethSrc !== undefined ? checkMac(o.ethSrc, 'ethSrc') : sha;
   const sipDest = o.sip !== undefined && String(o.sip).toLowerCase() === 'dest';
   const chosen = o.sip !== undefined ? undefined : chooseSenderIp(o.iface, formatIpv4(targets[0]!), { sha: o.sha !== undefined ? sha : undefined, ethSrc: o.ethSrc !== undefined ? ethSrc : undefined });
-  const sip = sipDest ? SIP_DEST : o.sip !== undefined ? checkIp(o.sip, 'sip') : chosen!.ip;
+  const sip = sipDest ? SIP_DEST : o.sip !== undefined ? checkSweepSip(o.sip) : chosen!.ip;
   const sipRule = sipDest ? SIP_DEST_RULE : (chosen?.rule ?? 'given');
   const tha = o.tha !== undefined ? checkMac(o.tha, 'tha') : ZERO_MAC;
   const op = o.op !== undefined ? checkOp(o.op as string | number) : ArpOp.Request;

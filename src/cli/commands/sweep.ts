@@ -144,7 +144,7 @@ export const sweepCommand: CommandModule<GlobalArgs, SweepArgs> = {
       .option('vlan', { type: 'number', describe: '802.1Q-tag the requests with this VLAN id' })
       .option('rate', { type: 'number', describe: `requests per second (default ${SWEEP_DEFAULTS.ratePps}; 0 = as fast as possible)` })
       .option('yes-flood', { type: 'boolean', default: false, describe: 'allow --rate 0 above 4096 targets, or above 10,000 pps for more than 10,000 frames' })
-      .option('bandwidth', { type: 'number', describe: 'bits per second on the wire (64 bytes per request, as arp-scan); the slower of --rate and --bandwidth wins' })
+      .option('bandwidth', { type: 'number', describe: 'bits per second on the wire, K/M/G suffixes as arp-scan (256k, 1M, 1.5M; 64 bytes per request); the slower of --rate and --bandwidth wins' })
       .option('retries', { type: 'number', describe: `extra attempts for unanswered targets (default ${SWEEP_DEFAULTS.retries})` })
       .option('backoff', { type: 'number', describe: `timeout multiplier per attempt (default ${SWEEP_DEFAULTS.backoff})` })
       .option('timeout', { type: 'number', describe: `ms a target waits for an answer before it is asked again (default ${SWEEP_DEFAULTS.timeoutMs}: covers proxy_delay)` })
