@@ -5,7 +5,7 @@
  * Only the CLI resolves: the library and the target parser see addresses.
  */
 import { lookup as dnsLookup } from 'node:dns/promises';
-import { UsageError } from '../errors.js';
+import { type ErrorCode, UsageError } from '../errors.js';
 
 /** IPv4 addresses for a host name, best first; rejects (or returns none) when it does not resolve. */
 export type Lookup = (name: string) => Promise<string[]>;
@@ -34,8 +34,21 @@ export interface Resolution {
  * a CIDR block...) and left alone; anything else that is not a host name is left for the parser to
  * refuse. `what` names the option in messages (`--tip`, `target`). Each name is looked up once.
  */
-export async function resolveHostNames(texts: string[], o: { literal: (t: string) => boolean; lookup?: Lookup; what: string }): Promise<{ targets: string[]; resolved: Resolution[] }> {
+export async function resolveHostNames(
+  texts: string[],
+  o: {
+    literal: (t: string) => boolean;
+    lookup?: Lookup;
+    /** For messages: `--tip`, `target`. */
+    what: string;
+    /** The code of the error for a name that does not resolve (default ERR_INVALID_ARGUMENT). */
+    code?: ErrorCode;
+    /** Called once, before the first lookup (a DNS query leaves the host): the CLI checks the interface there. */
+    beforeLookup?: () => void;
+  },
+): Promise<{ targets: string[]; resolved: Resolution[] }> {
   const lookup = o.lookup ?? systemLookup;
+  let first = true;
   const cache = new Map<string, Resolution>();
   const targets: string[] = [];
   for (const t of texts) {
@@ -47,13 +60,19 @@ export async function resolveHostNames(texts: string[], o: { literal: (t: string
     if (!r) {
       let ips: string[] = [];
       let why = 'no IPv4 address';
+      if (first) {
+        first = false;
+        o.beforeLookup?.();
+      }
       try {
         ips = await lookup(t);
       } catch (e) {
         why = (e as { code?: string }).code ?? (e as Error).message;
       }
       if (ips.length === 0)
-        throw new UsageError('ERR_INVALID_ARGUMENT', `${o.what} "${t}": cannot resolve host name (${why})`, { hint: 'give an IPv4 address, or a name this host resolves to one (getent ahostsv4 NAME)' });
+        throw new UsageError(o.code ?? 'ERR_INVALID_ARGUMENT', `${o.what}: "${t}" is not an IPv4 address, and it does not resolve as a host name (${why})`, {
+          hint: 'give an IPv4 address, or a name this host resolves to one (getent ahostsv4 NAME)',
+        });
       r = { name: t, ip: ips[0]!, of: ips.length };
       cache.set(t.toLowerCase(), r);
     }

@@ -20,6 +20,12 @@ export function interfaceExists(name: string): boolean {
   return IFNAME_RE.test(name) && existsSync(`/sys/class/net/${name}`);
 }
 
+/** A valid name of an interface of this namespace, or the one error for a missing one (exit 3). */
+export function assertInterfaceExists(name: string): void {
+  assertInterfaceName(name);
+  if (!interfaceExists(name)) throw noSuchInterface(name);
+}
+
 /** The one message for a missing interface, whichever check finds it first (sysfs, iproute2, libpcap). */
 export function noSuchInterface(name: string, cause?: unknown): EnvironmentError {
   return new EnvironmentError('ERR_NO_INTERFACE', `interface ${name} does not exist in this network namespace`, {

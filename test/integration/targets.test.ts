@@ -178,7 +178,7 @@ describe('sweep targets on one segment: six kernel hosts on 10.0.0.0/24, one on 
       assert.deepEqual(of(p, 'reply').map((x) => [x.ip, x.mac]), [['10.0.0.12', MAC_OF(12)]]);
       const bad = await runCli(net, ['probe', '-i', 'bond0', '--tip', 'nosuch.lab.test', '--sip', '10.0.0.1'], { timeoutMs: 30_000 });
       assert.equal(bad.code, 2);
-      assert.match(bad.stderr, /--tip "nosuch\.lab\.test": cannot resolve host name/);
+      assert.match(bad.stderr, /--tip: "nosuch\.lab\.test" is not an IPv4 address, and it does not resolve as a host name/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

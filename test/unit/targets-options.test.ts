@@ -265,8 +265,29 @@ describe('host names as targets: resolved once, at the start, by an injected loo
   });
 
   test('an unresolvable name (or one without an IPv4 address) is a usage error naming it', async () => {
-    await assert.rejects(resolveHostNames(['nosuch.lab.example'], { literal, lookup, what: '--tip' }), (e: unknown) => e instanceof UsageError && e.message === '--tip "nosuch.lab.example": cannot resolve host name (ENOTFOUND)');
-    await assert.rejects(resolveHostNames(['v6only.lab.example'], { literal, lookup, what: 'target' }), /target "v6only\.lab\.example": cannot resolve host name \(no IPv4 address\)/);
+    await assert.rejects(resolveHostNames(['nosuch.lab.example'], { literal, lookup, what: '--tip' }), (e: unknown) => e instanceof UsageError && e.code === 'ERR_INVALID_ARGUMENT' && e.message === '--tip: "nosuch.lab.example" is not an IPv4 address, and it does not resolve as a host name (ENOTFOUND)');
+    await assert.rejects(resolveHostNames(['v6only.lab.example'], { literal, lookup, what: 'target' }), /target: "v6only\.lab\.example" is not an IPv4 address, and it does not resolve as a host name \(no IPv4 address\)/);
+  });
+
+  test('beforeLookup runs once, before the first lookup, and can stop it (the CLI checks the interface there)', async () => {
+    calls.length = 0;
+    let before = 0;
+    await resolveHostNames(['10.0.0.1', 'gw.lab.example', 'multi.lab.example'], { literal, lookup, what: '--tip', beforeLookup: () => void before++ });
+    assert.equal(before, 1);
+    await resolveHostNames(['10.0.0.1'], { literal, lookup, what: '--tip', beforeLookup: () => void before++ });
+    assert.equal(before, 1, 'no name, no call');
+    calls.length = 0;
+    await assert.rejects(resolveHostNames(['gw.lab.example'], { literal, lookup, what: '--tip', beforeLookup: () => { throw new Error('no interface'); } }), /no interface/);
+    assert.deepEqual(calls, [], 'nothing looked up');
+  });
+
+  test('with the system resolver, a missing interface stops the run before any name is looked up (exit 3, no DNS query)', async () => {
+    for (const args of [['probe', '-i', 'nosuch0', '-t', 'bad'], ['sweep', '-i', 'nosuch0', 'gw.example.invalid']]) {
+      const r = await cli(args);
+      assert.equal(r.code, 3, r.stderr);
+      assert.match(r.stderr, /interface nosuch0 does not exist/);
+      assert.doesNotMatch(r.stderr, /resolve/);
+    }
   });
 
   test('the CLI resolves --tip and sweep targets (files too) before anything is opened, and says so on stderr', async () => {
@@ -286,7 +307,7 @@ describe('host names as targets: resolved once, at the start, by an injected loo
     assert.match(p.stderr, /interface nosuch0 does not exist/);
     const bad = await run(['probe', '-i', 'nosuch0', '--tip', 'nosuch.lab.example']);
     assert.equal(bad.code, 2);
-    assert.match(bad.stderr, /^arpinject: --tip "nosuch\.lab\.example": cannot resolve host name \(ENOTFOUND\)$/m);
+    assert.match(bad.stderr, /^arpinject: --tip: "nosuch\.lab\.example" is not an IPv4 address, and it does not resolve as a host name \(ENOTFOUND\)$/m);
     const dir = mkdtempSync(join(tmpdir(), 'arpinject-names-'));
     try {
       writeFileSync(join(dir, 'targets.txt'), '# lab\n10.0.0.0/30, multi.lab.example\n');
@@ -300,7 +321,7 @@ describe('host names as targets: resolved once, at the start, by an injected loo
       assert.match(b.stderr, /bad\.txt, line 3: target "10\.0\.0\.0\/33": prefix length must be 0-32/);
       const n = await run(['sweep', '-i', 'nosuch0', '10.0.0.1', 'nosuch.lab.example']);
       assert.equal(n.code, 2);
-      assert.match(n.stderr, /target "nosuch\.lab\.example": cannot resolve host name/);
+      assert.match(n.stderr, /target: "nosuch\.lab\.example" is not an IPv4 address, and it does not resolve as a host name/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

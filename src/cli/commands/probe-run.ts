@@ -12,6 +12,7 @@ import { parseIpv4 } from '../../wire/address.js';
 import { cliIo } from '../io.js';
 import { describeResolution, resolveHostNames } from '../resolve.js';
 import { readTipsFile } from '../target-file.js';
+import { assertInterfaceExists } from '../../link/interfaces.js';
 
 export function runProbe(argv: ProbeArgs): Promise<void> {
   return runCommand(argv, async ({ out, log, signal }) => {
@@ -23,7 +24,14 @@ export function runProbe(argv: ProbeArgs): Promise<void> {
     }
     const given = [...(argv.tip ?? []).map(String), ...fromFile];
     if (given.length === 0) throw new UsageError('ERR_INVALID_ARGUMENT', `no target: ${inputName(argv.file!)} holds none`, { hint: 'one target (IPv4 address or host name) per line' });
-    const named = await resolveHostNames(given, { literal: (t) => parseIpv4(t) !== undefined, what: '--tip', ...(cliIo().lookup ? { lookup: cliIo().lookup } : {}) });
+    const injected = cliIo().lookup;
+    const named = await resolveHostNames(given, {
+      literal: (t) => parseIpv4(t) !== undefined,
+      what: '--tip',
+      code: 'ERR_INVALID_IP',
+      // No DNS query for a run that cannot start: the interface first (an injected lookup sends nothing).
+      ...(injected ? { lookup: injected } : { beforeLookup: () => assertInterfaceExists(argv.iface) }),
+    });
     for (const r of named.resolved) {
       out.note(describeResolution(r));
       log.info(r, 'resolved');

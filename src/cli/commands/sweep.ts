@@ -8,7 +8,7 @@ import type { SweepProgress } from '../../sweep/engine.js';
 import { ReplyNdjson } from '../../sweep/ndjson.js';
 import { SWEEP_DEFAULTS, type SweepOptions, type SweepResult, type SweepSummary, sweep } from '../../sweep/sweep.js';
 import { parseTarget, targetsFromChunks } from '../../sweep/targets.js';
-import { interfaceSubnets } from '../../link/interfaces.js';
+import { assertInterfaceExists, interfaceSubnets } from '../../link/interfaces.js';
 import { cliIo } from '../io.js';
 import { describeResolution, isHostName, resolveHostNames } from '../resolve.js';
 import { inputName, readInput } from '../../read-input.js';
@@ -192,7 +192,9 @@ export const sweepCommand: CommandModule<GlobalArgs, SweepArgs> = {
           return false;
         }
       };
-      const named = await resolveHostNames(given, { literal, what: 'target', ...(cliIo().lookup ? { lookup: cliIo().lookup } : {}) });
+      const injected = cliIo().lookup;
+      // No DNS query for a run that cannot start: the interface first (an injected lookup sends nothing).
+      const named = await resolveHostNames(given, { literal, what: 'target', ...(injected ? { lookup: injected } : { beforeLookup: () => assertInterfaceExists(argv.iface) }) });
       for (const r of named.resolved) {
         out.note(describeResolution(r));
         log.info(r, 'resolved');
