@@ -81,7 +81,7 @@ describe('number options name the text as typed, never "NaN"', () => {
   test('a whole-number option given a fraction still says its range; the library names what it got', async () => {
     const r = await cli(['probe', '-i', 'nosuch0', '-t', '10.0.0.1', '--count', '1.5']);
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /--count: "1\.5" must be a whole number from 1 to 1000000/);
+    assert.match(r.stderr, /--count: "1\.5" must be a whole number from 0 to 1000000/);
     assert.throws(() => checkInt('abc', 'count', 1, 9), /^UsageError: count: "abc" is not a whole number$/);
     assert.throws(() => checkInt('', 'count', 1, 9), /count: "" is not a whole number/);
     assert.equal(checkInt('7', 'count', 1, 9), 7);

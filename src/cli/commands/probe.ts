@@ -6,7 +6,6 @@
 import type { Argv, CommandModule } from 'yargs';
 import type { GlobalArgs } from '../context.js';
 import { requireValues } from '../options.js';
-import { UsageError } from '../../errors.js';
 import { SEVERITIES } from '../../findings/finding.js';
 import { COMMANDS } from './meta.js';
 
@@ -23,7 +22,9 @@ export interface ProbeArgs extends GlobalArgs {
   vlan?: number;
   vlanPriority?: number;
   count?: number;
-  interval?: number;
+  interval?: string;
+  deadline?: string;
+  untilReplies?: number;
   timeout?: number;
   wait?: number;
   pcap?: string;
@@ -47,8 +48,10 @@ export function probeOptions<T>(y: Argv<T>) {
     .option('op', { type: 'string', describe: 'ARP opcode: request, reply or a number (default request)' })
     .option('vlan', { type: 'number', describe: '802.1Q-tag the frames with this VLAN id' })
     .option('vlan-priority', { type: 'number', describe: '802.1p priority for --vlan (0-7)' })
-    .option('count', { alias: 'c', type: 'number', describe: 'requests per target (default 1)' })
-    .option('interval', { type: 'number', describe: 'ms between rounds when --count > 1 (default 1000)' })
+    .option('count', { alias: 'c', type: 'number', describe: 'requests per target (default 1; 0 = until Ctrl-C, --deadline or --until-replies, with running statistics on stderr)' })
+    .option('interval', { type: 'string', describe: 'between rounds when --count > 1: ms (default 1000; fractions allowed), or with a unit: 0.2s, 200ms' })
+    .option('deadline', { type: 'string', describe: 'stop after this many seconds whatever was sent or is pending (arping -w; 1.5, 500ms)' })
+    .option('until-replies', { type: 'number', describe: 'stop once this many replies arrived (arping -C)' })
     .option('timeout', { type: 'number', describe: 'ms to wait for a first reply to each request (default 1000: covers proxy_delay 0.8 s)' })
     .option('wait', { type: 'number', describe: 'ms to keep listening after the last request, for a second responder and late replies (default 1000: covers proxy_delay 0.8 s; 0 = first replies only)' })
     .option('pcap', { type: 'string', describe: 'write every frame sent and received to this pcap file (kernel nanosecond stamps)' })
@@ -56,12 +59,7 @@ export function probeOptions<T>(y: Argv<T>) {
     .option('rate', { type: 'number', describe: 'requests per second within a round (default 500, as sweep; 0 = all at once)' })
     .option('yes-flood', { type: 'boolean', default: false, describe: 'allow --rate 0 above 4096 requests per round, or above 10,000 pps for more than 10,000 frames' })
     .option('fail-on', { type: 'string', choices: [...SEVERITIES, 'none'], default: 'warning', describe: 'exit 1 when a finding at or above this severity exists (ip-conflict, hijack, proxy-arp-router, ...)' })
-    .option('expect', { type: 'string', describe: 'reply (default: every target answered) | none (nothing answered) | MAC (answered by that MAC only)' })
-    .check((a) => {
-      if ((a.tip === undefined || a.tip.length === 0) && a.file === undefined)
-        throw new UsageError('ERR_INVALID_ARGUMENT', 'give at least one target: --tip IP (or --file FILE)', { hint: 'see arpinject --help' });
-      return true;
-    });
+    .option('expect', { type: 'string', describe: 'reply (default: every target answered) | none (nothing answered) | MAC (answered by that MAC only)' });
 }
 
 export const probeCommand: CommandModule<GlobalArgs, ProbeArgs> = {

@@ -261,7 +261,7 @@ export const sweepCommand: CommandModule<GlobalArgs, SweepArgs> = {
         if (result.findings.length) {
           out.line('');
           out.line('FINDINGS (worst first)');
-          for (const f of result.findings) out.line(formatFinding(f));
+          for (const f of result.findings) out.line(formatFinding(f, out.paint));
         }
       }
       // --limit as arp-scan: fewer targets answered than the limit is a failure (exit 1).
