@@ -567,7 +567,7 @@ export class ArpWatcher {
       this.finding(
         { kind: 'eth-src-mismatch', severity: 'warning', mac: arp.senderMac, ips, vlan, message: `ARP ${arpOpName(op)} claiming ${arp.senderMac} comes from Ethernet source ${eth.src}`, evidence: { ethSrc: eth.src } },
         t,
-        `ethsrc|${arp.senderMac}|${eth.src}`,
+        `ethsrc|${v}|${arp.senderMac}|${eth.src}`,
       );
     const bogus = this.checkSender(op, spa, arp.senderIp, arp.senderMac, arp.targetMac, vlan, t, (shaHi & 0x100) !== 0, shaHi === 0 && shaLo === 0);
     const bogon = !bogus && spa !== 0 && this.nets.length > 0 && !this.local(spa);
@@ -709,14 +709,14 @@ export class ArpWatcher {
     }
     // host-scope and loopback senders are the kinds trigger raises for the kernel's own requests
     const kind: WatchFindingKind = reason === 'host-scoped' ? 'host-scoped-sender' : reason === 'loopback' ? 'loopback-sender' : 'bogus-sender';
-    if (reason) this.finding({ kind, severity, mac: sha, ips: [spa], vlan, message: `${sha}: ${why}`, evidence: { op, reason } }, t, `bogus|${sha}|${spa}`, this.flipWindowMs);
+    if (reason) this.finding({ kind, severity, mac: sha, ips: [spa], vlan, message: `${sha}: ${why}`, evidence: { op, reason } }, t, `bogus|${vlan}|${sha}|${spa}`, this.flipWindowMs);
     // A sender MAC nobody can own: whoever learns it sends this IP's traffic to everyone (or no one).
     const macReason: BogusReason | undefined = !group && !zero ? undefined : sha === BROADCAST_MAC ? 'broadcast-mac' : sha === ZERO_MAC ? 'zero-mac' : isMulticastMac(sha) ? 'multicast-mac' : undefined;
     if (macReason)
       this.finding(
         { kind: 'bogus-sender', severity: 'warning', mac: sha, ips: [spa], vlan, message: `${spa} claimed at ${macReason.replace('-mac', '')} MAC ${sha}: a cache that learns it floods or drops that address's traffic`, evidence: { op, reason: macReason } },
         t,
-        `bogusmac|${sha}|${spa}`,
+        `bogusmac|${vlan}|${sha}|${spa}`,
         this.flipWindowMs,
       );
     return reason !== undefined && reason !== 'unspecified';

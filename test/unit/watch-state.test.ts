@@ -5,7 +5,7 @@
  * knows every station in it (no "new station" report). Plus corrupt lines, atomic writes, the CLI.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +15,7 @@ import { PcapWriter, readPcapFile } from '../../src/link/pcap-file.js';
 import { ArpWatcher, type WatchRecord } from '../../src/watch/analyzer.js';
 import { formatArpDat, parseArpDat, readStateFile, writeStateFile } from '../../src/watch/state.js';
 import { type ArpFrameSpec, encodeArpFrame } from '../../src/wire/index.js';
-import { runCli } from '../helpers/cli.js';
+import { CLI, runCli } from '../helpers/cli.js';
 
 const ARPWATCH = fileURLToPath(new URL('../../.ci/tools/usr/sbin/arpwatch', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'arpinject-state-'));
@@ -144,7 +144,30 @@ describe('arp.dat against arpwatch 2.1a15', { skip: existsSync(ARPWATCH) ? false
   });
 });
 
-describe('watch --state and stations (CLI, in process)', () => {
+describe('watch --state and stations (CLI)', () => {
+  test('SIGKILL loses at most the last --state-interval: a watch reading a FIFO, killed, left its stations on disk', async () => {
+    const fifo = join(dir, 'kill.fifo');
+    const state = join(dir, 'kill.dat');
+    spawnSync('mkfifo', [fifo]);
+    const child = spawn(process.execPath, [CLI, 'watch', '--read', fifo, '--state', state, '--state-interval', '1', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // Writer: the pcap header and three hosts' frames, then the FIFO stays open (the watch keeps reading).
+    const { openSync: open, writeSync: write, closeSync: close } = await import('node:fs');
+    const fd = open(fifo, 'w');
+    try {
+      write(fd, readFileSync(capture('kill.pcap', 3, false)));
+      await new Promise((r) => setTimeout(r, 2500));
+      assert.equal(child.exitCode, null, 'still running');
+      child.kill('SIGKILL');
+      await new Promise((r) => child.once('exit', r));
+    } finally {
+      close(fd);
+    }
+    const saved = readStateFile(state);
+    assert.deepEqual(saved.stations.map((s) => s.ip).sort(), ['10.77.0.1', '10.77.0.2', '10.77.0.3', '10.77.0.4']);
+    assert.deepEqual(readdirSync(dir).filter((n) => n.includes('.tmp-')), [], 'no temporary file left behind');
+  });
+
+
   test('a second run from the state file raises no new-station for known stations; stations prints it; ARPINJECT_STATE works', async () => {
     const state = join(dir, 'cli.dat');
     const first = await runCli(undefined, ['watch', '--read', capture('cli1.pcap', 3, false), '--state', state, '--json']);
