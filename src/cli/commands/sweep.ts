@@ -10,7 +10,8 @@ import { SWEEP_DEFAULTS, type SweepOptions, type SweepResult, type SweepSummary,
 import { targetsFromChunks } from '../../sweep/targets.js';
 import { inputName, readInput } from '../../read-input.js';
 import { checkInt } from '../../probe/options.js';
-import { vendorOf } from '../../sweep/vendor.js';
+import { vendorOf } from '../../records/vendor.js';
+import { isLocalMac } from '../../wire/address.js';
 import { parseIpv4 } from '../../wire/address.js';
 import { type GlobalArgs, runCommand } from '../context.js';
 import { requireValues } from '../options.js';
@@ -92,7 +93,7 @@ export function formatResponders(replies: ReplyRecord[]): string[] {
   const lines = [`${'IP'.padEnd(16)}${'MAC'.padEnd(19)}${'RTT ms'.padStart(9)}  ${'vendor'.padEnd(28)} flags`];
   for (const r of rows) {
     const f = [...flags.get(`${r.ip} ${r.mac}`)!].filter((x) => x !== 'eth-src-mismatch');
-    lines.push(`${r.ip.padEnd(16)}${r.mac.padEnd(19)}${r.rttMs.toFixed(1).padStart(9)}  ${(vendorOf(r.mac) ?? '').slice(0, 28).padEnd(28)} ${f.join(', ')}`.trimEnd());
+    lines.push(`${r.ip.padEnd(16)}${r.mac.padEnd(19)}${r.rttMs.toFixed(1).padStart(9)}  ${(vendorOf(r.mac) ?? (isLocalMac(r.mac) ? '(locally administered)' : '')).slice(0, 28).padEnd(28)} ${f.join(', ')}`.trimEnd());
   }
   return lines;
 }
