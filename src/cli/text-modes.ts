@@ -7,8 +7,10 @@
  * Field values come off the wire or from a vendor file: control characters in them are escaped
  * (\xNN, \u{NNNN}), so a value can never start a line of its own or move the cursor.
  */
-import { UsageError } from '../errors.js';
-import { vendorLabel } from '../records/vendor.js';
+import { readFileSync } from 'node:fs';
+import { EnvironmentError, UsageError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { parseVendorFile, setVendorOverrides, vendorLabel } from '../records/vendor.js';
 
 /** What a reply line needs: a reply record has all of it. */
 export interface LineInput {
@@ -183,4 +185,22 @@ export class ReplyLines {
         return renderTemplate(this.mode.template, r, n, { quiet: this.mode.quiet });
     }
   }
+}
+
+/**
+ * --vendor-file: read and install its entries. An unreadable file is ERR_FILE (exit 3, as
+ * --baseline); a bad line is a warning naming its line number, and is skipped.
+ */
+export function loadVendorFile(path: string, log: Logger): number {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (cause) {
+    throw new EnvironmentError('ERR_FILE', `cannot read vendor file ${path}: ${(cause as Error).message}`, { cause, hint: "--vendor-file takes a file in arp-scan's mac-vendor.txt format: PREFIX<TAB>NAME per line" });
+  }
+  const { entries, warnings } = parseVendorFile(text, path);
+  for (const w of warnings.slice(0, 20)) log.warn({ vendorFile: path }, w);
+  if (warnings.length > 20) log.warn({ vendorFile: path }, `${warnings.length - 20} more bad lines skipped`);
+  setVendorOverrides(entries);
+  return entries.size;
 }

@@ -13,6 +13,7 @@ import { ArpOp, arpOpName } from '../wire/codes.js';
 import { decodeArpFrame, frameVlan } from '../wire/frame.js';
 import type { WireIssue } from '../wire/result.js';
 import type { Finding, FindingKind, Severity } from '../findings/finding.js';
+import { vendorOf } from '../records/vendor.js';
 
 /** The kinds watch raises (all from the one registry, src/findings/finding.ts). */
 export type WatchFindingKind = Extract<FindingKind, 'capture-drops' | 'reply-storm' | 'flip-flop' | 'ip-moved' | 'ip-conflict' | 'gratuitous' | 'eth-src-mismatch' | 'unsolicited' | 'host-scoped-sender' | 'loopback-sender' | 'bogus-sender' | 'malformed'>;
@@ -35,6 +36,8 @@ export interface ArpRecord {
   /** Every tag, outermost first, only when the frame is double-tagged (QinQ). */
   vlans?: number[];
   sha: string;
+  /** Vendor of `sha` (src/records/vendor.ts), null when unknown. */
+  vendor: string | null;
   spa: string;
   tha: string;
   tpa: string;
@@ -243,6 +246,7 @@ export class ArpWatcher {
       vlan: vlan ?? null,
       ...(eth.vlans.length > 1 ? { vlans: eth.vlans.map((v) => v.vid) } : {}),
       sha: arp.senderMac,
+      vendor: vendorOf(arp.senderMac),
       spa: arp.senderIp,
       tha: arp.targetMac,
       tpa: arp.targetIp,

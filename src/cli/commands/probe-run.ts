@@ -5,11 +5,15 @@ import { runCommand } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
 import { formatFinding, formatProbeRecord, formatProbeSummary } from '../format.js';
 import { type Severity, failsOn } from '../../findings/finding.js';
+import { ReplyLines, loadVendorFile, textMode } from '../text-modes.js';
 import type { ProbeArgs } from './probe.js';
 
 export function runProbe(argv: ProbeArgs): Promise<void> {
   return runCommand(argv, async ({ out, log, signal }) => {
     const expectation = parseExpectation(argv.expect);
+    const mode = textMode(argv);
+    const lines = mode ? new ReplyLines(mode) : undefined;
+    if (argv.vendorFile !== undefined) loadVendorFile(argv.vendorFile, log);
     const result = await probe({
       iface: argv.iface,
       targets: argv.tip.map(String),
@@ -29,7 +33,8 @@ export function runProbe(argv: ProbeArgs): Promise<void> {
       yesFlood: argv.yesFlood,
       pcap: argv.pcap,
       promisc: argv.promisc,
-      onRecord: (r) => (out.json ? out.record(r) : out.line(formatProbeRecord(r))),
+      // --plain/--quiet/--format: a line per reply only (as arp-scan: no line for silence or strays).
+      onRecord: (r) => (out.json ? out.record(r) : lines ? r.type === 'reply' && out.line(lines.line(r)) : out.line(formatProbeRecord(r))),
       signal,
       logger: log,
     });
@@ -38,8 +43,14 @@ export function runProbe(argv: ProbeArgs): Promise<void> {
     const failing = result.findings.filter((f) => failsOn(f.severity, failOn));
     const ok = verdict.ok && failing.length === 0;
     const summary = { ...result.summary, findings: result.findings.length, worst: result.worst, listenedMs: result.listenedMs, expect: describeExpectation(expectation), failOn, ok };
-    for (const f of result.findings) out.json ? out.record(f) : out.line(formatFinding(f));
-    out.summary(summary, () => [
+    for (const f of result.findings) out.json ? out.record(f) : lines ? out.note(formatFinding(f)) : out.line(formatFinding(f));
+    if (lines) {
+      // Script output: the reply lines are the results; --quiet alone adds the counts (and verdict) line.
+      if (lines.summaryLine) {
+        const all = formatProbeSummary(summary, result.fields, verdict);
+        out.summary(summary, () => [all[1]!, ...all.filter((l) => l.startsWith('expect '))]);
+      }
+    } else out.summary(summary, () => [
       ...formatProbeSummary(summary, result.fields, verdict),
       ...(failing.length ? [`fail-on ${failOn}: ${failing.length} finding(s) at or above ${failOn}`] : []),
     ]);

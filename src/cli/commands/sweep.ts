@@ -14,7 +14,8 @@ import { vendorOf } from '../../records/vendor.js';
 import { isLocalMac } from '../../wire/address.js';
 import { parseIpv4 } from '../../wire/address.js';
 import { type GlobalArgs, runCommand } from '../context.js';
-import { requireValues } from '../options.js';
+import { requireValues, textOutputOptions } from '../options.js';
+import { ReplyLines, loadVendorFile, textMode } from '../text-modes.js';
 import { formatFinding } from '../format.js';
 import { COMMANDS } from './meta.js';
 import { ExitCode } from '../exit-codes.js';
@@ -48,6 +49,10 @@ export interface SweepArgs extends GlobalArgs {
   promisc: boolean;
   progress?: boolean;
   yesFlood: boolean;
+  plain?: boolean;
+  quiet?: boolean;
+  format?: string;
+  vendorFile?: string;
 }
 
 
@@ -122,7 +127,7 @@ export const sweepCommand: CommandModule<GlobalArgs, SweepArgs> = {
   ...COMMANDS.sweep,
   builder: (y) =>
     requireValues(
-    y
+    textOutputOptions(y)
       .positional('targets', { type: 'string', array: true, describe: 'CIDR (10.0.0.0/24), range (10.0.0.10-10.0.0.99 or 10.0.0.10-99) or IP' })
       .option('iface', { alias: 'i', type: 'string', demandOption: 'give the interface to sweep on: --iface IF', describe: 'interface to send on and capture from' })
       .option('file', { alias: 'f', type: 'string', describe: 'read targets from a file (- for stdin), one or more per line, # comments' })
@@ -166,6 +171,9 @@ export const sweepCommand: CommandModule<GlobalArgs, SweepArgs> = {
       const targets = [...(argv.targets ?? []).map(String), ...fromFile];
       if (targets.length === 0) throw new UsageError('ERR_INVALID_ARGUMENT', 'no targets: give CIDR blocks, ranges or IPs, or --file FILE');
       const baseline = argv.baseline !== undefined ? readBaseline(argv.baseline) : undefined;
+      const mode = textMode(argv);
+      const lines = mode ? new ReplyLines(mode) : undefined;
+      if (argv.vendorFile !== undefined) loadVendorFile(argv.vendorFile, log);
       const showProgress = argv.progress ?? (process.stderr.isTTY === true && !out.json);
       // JSON: replies stream out as they come, encoded without garbage (a /16 is 21 MB of them).
       const ndjson = out.json
@@ -199,6 +207,8 @@ export const sweepCommand: CommandModule<GlobalArgs, SweepArgs> = {
         promisc: argv.promisc,
         // JSON streams every reply as it comes; only the human table needs them kept.
         ...(ndjson ? { keepReplies: false, onReply: (r: ReplyRecord) => ndjson.reply(r), onUnsolicited: (u) => ndjson.text(JSON.stringify(u)) } : {}),
+        // Script lines stream as replies come, in arrival order (arp-scan's order); no table to keep.
+        ...(lines ? { keepReplies: false, onReply: (r: ReplyRecord) => out.line(lines.line(r)) } : {}),
         ...(bar ? { onProgress: (p: SweepProgress) => bar.update(p) } : {}),
         // The estimate belongs with the bar: a person watching a terminal (or --progress), never a pipe.
         onStart: (p) => {
@@ -215,6 +225,7 @@ export const sweepCommand: CommandModule<GlobalArgs, SweepArgs> = {
       const failOn = argv.failOn as Severity | 'none';
       const failing = result.findings.filter((f) => failsOn(f.severity, failOn));
       if (out.json) for (const f of result.findings) out.record(f);
+      else if (lines) for (const f of result.findings) out.note(formatFinding(f));
       else {
         const rows = formatResponders(result.replies);
         if (rows.length > 1) for (const l of rows) out.line(l);
@@ -225,7 +236,7 @@ export const sweepCommand: CommandModule<GlobalArgs, SweepArgs> = {
           for (const f of result.findings) out.line(formatFinding(f));
         }
       }
-      out.summary({ ...result.summary, failOn, ok: failing.length === 0 }, () => [formatSweepSummary(result.summary)]);
+      if (!lines || lines.summaryLine) out.summary({ ...result.summary, failOn, ok: failing.length === 0 }, () => [formatSweepSummary(result.summary)]);
       // The results above are printed first: a full disk loses the rest of the capture, not the sweep.
       if (result.fileError) {
         out.error(result.fileError);
