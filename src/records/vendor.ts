@@ -7,8 +7,7 @@
  * user's file beats the built-in names, which beat the IEEE registry.
  *
  * Cheap at start-up: nothing is read until the first lookup. Then oui-data's 5.6 MB JSON is read as
- * bytes (a few ms) and each new OUI is found by a byte search; only after many distinct OUIs (a big
- * sweep) is the whole table parsed (~70 ms, ~27 MB).
+ * bytes (a few ms) and binary-searched in place: no 27 MB table, no 70 ms JSON.parse.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -115,70 +114,81 @@ export function vendorLabel(mac: string): string {
   return vendorOf(mac) ?? (isLocalMac(mac) ? '(Unknown: locally administered)' : '(Unknown)');
 }
 
-/** Whether the IEEE table has been parsed whole (tests and start-up checks). */
-export function vendorTableParsed(): boolean {
-  return registry.parsed;
+/** Whether the IEEE registry has been read yet (it is read on the first lookup, never at start-up). */
+export function vendorRegistryRead(): boolean {
+  return registry.read;
 }
 
-/** oui-data, read on the first lookup. */
+/**
+ * oui-data, read on the first lookup: its JSON text as bytes, searched in place. The file holds one
+ * entry a line, sorted by key length (6, 7, 9 digits), then by key: a binary search over the bytes
+ * finds a key in ~16 steps, so a lookup costs microseconds and nothing is parsed beyond the value
+ * found (JSON.parse of the whole table costs ~70 ms and ~27 MB). A file that does not start as
+ * expected is parsed whole instead; the unit tests check every key against JSON.parse.
+ */
 class Registry {
-  private bytes: Buffer | null | undefined;
+  private bytes: Buffer | undefined;
+  private first = 0;
+  private end = 0;
   private table: Record<string, string> | undefined;
-  private searches = 0;
-  /** Distinct byte searches before the whole table is parsed (a sweep of many vendors). */
-  static readonly PARSE_AFTER = 48;
+  private loaded = false;
 
-  get parsed(): boolean {
-    return this.table !== undefined;
+  /** Whether the IEEE registry was read (nothing is read before the first lookup). */
+  get read(): boolean {
+    return this.loaded;
   }
 
   lookup(hex: string): { name: string; len: number } | undefined {
-    if (this.table === undefined && this.searches >= Registry.PARSE_AFTER) this.parse();
-    const get = (k: string): string | undefined => (this.table ? this.table[k] : this.search(k));
-    if (this.table === undefined && !this.load()) return undefined;
+    if (!this.loaded) this.load();
     // MA-M (7 digits) and MA-S (9) blocks sit under OUIs registered to the IEEE itself, or none.
-    const oui = get(hex.slice(0, 6));
-    if (oui !== undefined && !oui.startsWith('IEEE Registration Authority')) return { name: first(oui), len: 6 };
-    const s = get(hex.slice(0, 9)) ?? undefined;
-    if (s !== undefined) return { name: first(s), len: 9 };
-    const m = get(hex.slice(0, 7));
-    if (m !== undefined) return { name: first(m), len: 7 };
-    return oui !== undefined ? { name: first(oui), len: 6 } : undefined;
+    const oui = this.get(hex.slice(0, 6));
+    if (oui !== undefined && !oui.startsWith('IEEE Registration Authority')) return { name: firstLine(oui), len: 6 };
+    const s = this.get(hex.slice(0, 9));
+    if (s !== undefined) return { name: firstLine(s), len: 9 };
+    const m = this.get(hex.slice(0, 7));
+    if (m !== undefined) return { name: firstLine(m), len: 7 };
+    return oui !== undefined ? { name: firstLine(oui), len: 6 } : undefined;
   }
 
-  private path(): string {
-    return createRequire(import.meta.url).resolve('oui-data');
+  /** Registry answers by key (6, 7 or 9 digits): a sweep meets the same OUIs again and again. */
+  private readonly memo = new Map<string, string | null>();
+
+  private get(key: string): string | undefined {
+    if (this.table) return Object.hasOwn(this.table, key) ? this.table[key] : undefined;
+    const hit = this.memo.get(key);
+    if (hit !== undefined) return hit ?? undefined;
+    const v = this.search(key);
+    if (this.memo.size >= 131_072) this.memo.clear();
+    this.memo.set(key, v ?? null);
+    return v;
   }
 
-  private load(): boolean {
-    if (this.bytes === undefined) {
-      try {
-        this.bytes = readFileSync(this.path());
-      } catch {
-        this.bytes = null;
-      }
-    }
-    return this.bytes !== null;
-  }
-
-  private parse(): void {
-    try {
-      this.table = this.bytes ? (JSON.parse(this.bytes.toString('utf8')) as Record<string, string>) : (createRequire(import.meta.url)('oui-data') as Record<string, string>);
-      this.bytes = null;
-    } catch {
-      this.table = {};
-    }
-  }
-
-  /** `"KEY": "value"` in the JSON text, decoded; undefined when absent. */
   private search(key: string): string | undefined {
-    if (key.length < 6 || !/^[0-9A-F]+$/.test(key)) return undefined;
     const b = this.bytes;
     if (!b) return undefined;
-    this.searches++;
-    const at = b.indexOf(`"${key}":`);
-    if (at < 0) return undefined;
-    const open = b.indexOf(0x22, at + key.length + 3);
+    let lo = this.first;
+    let hi = this.end;
+    while (lo < hi) {
+      let mid = (lo + hi) >>> 1;
+      while (mid > lo && b[mid - 1] !== 0x0a) mid--;
+      // ` "KEY": "value",`
+      const k0 = b.indexOf(0x22, mid) + 1;
+      const k1 = b.indexOf(0x22, k0);
+      if (k0 <= 0 || k1 < 0) return undefined;
+      // Ordered by key length, then by key.
+      let c = k1 - k0 - key.length;
+      for (let i = 0; c === 0 && i < key.length; i++) c = b[k0 + i]! - key.charCodeAt(i);
+      if (c === 0) return this.value(b.indexOf(0x22, k1 + 1));
+      if (c < 0) {
+        const nl = b.indexOf(0x0a, k1);
+        lo = nl < 0 ? hi : nl + 1;
+      } else hi = mid;
+    }
+    return undefined;
+  }
+
+  private value(open: number): string | undefined {
+    const b = this.bytes!;
     if (open < 0) return undefined;
     let end = open + 1;
     while (end < b.length && b[end] !== 0x22) end += b[end] === 0x5c ? 2 : 1;
@@ -188,7 +198,32 @@ class Registry {
       return undefined;
     }
   }
+
+  private load(): void {
+    this.loaded = true;
+    let b: Buffer;
+    try {
+      b = readFileSync(createRequire(import.meta.url).resolve('oui-data'));
+    } catch {
+      return; // not installed: no IEEE names
+    }
+    // `{`, then one ` "KEY": "value",` a line, then `}`.
+    const first = b.indexOf(0x0a) + 1;
+    const close = b.lastIndexOf(0x7d);
+    const end = close > 0 ? b.lastIndexOf(0x0a, close) + 1 : -1;
+    if (b[0] === 0x7b && first > 0 && end > first && b[first] === 0x20 && b.toString('latin1', first, first + 10) === ' "000000":') {
+      this.bytes = b;
+      this.first = first;
+      this.end = end;
+      return;
+    }
+    try {
+      this.table = JSON.parse(b.toString('utf8')) as Record<string, string>;
+    } catch {
+      /* unreadable: no IEEE names */
+    }
+  }
 }
 
-const first = (v: string): string => v.split('\n')[0]!;
+const firstLine = (v: string): string => v.split('\n')[0]!;
 const registry = new Registry();
