@@ -187,7 +187,7 @@ export class ArpWatcher {
     this.hostScoped = new Set(opts.hostScoped ?? []);
   }
 
-  private finding(f: Omit<WatchFinding, 'type' | 'time'>, time: number, dedupKey: string, everyMs = Infinity): void {
+  private finding(f: Omit<WatchFinding, 'type' | 'time' | 'vendor'>, time: number, dedupKey: string, everyMs = Infinity): void {
     const until = this.raised.get(dedupKey);
     if (until !== undefined && time < until) return;
     this.raised.delete(dedupKey); // re-insert: Map order = oldest first, for the cap below
@@ -195,7 +195,7 @@ export class ArpWatcher {
     if (this.raised.size > MAX_RAISED) this.raised.delete(this.raised.keys().next().value!);
     this.counts.findings++;
     this.byKind[f.kind] = (this.byKind[f.kind] ?? 0) + 1;
-    this.emit({ type: 'finding', time: iso(time), ...f });
+    this.emit({ type: 'finding', time: iso(time), ...f, vendor: f.mac !== null ? vendorOf(f.mac) : null });
   }
 
   /** Frames the capture lost (kernel drops), reported in the summary; set by noteDropped(). */
