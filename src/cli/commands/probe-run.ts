@@ -45,10 +45,10 @@ export function runProbe(argv: ProbeArgs): Promise<void> {
     const summary = { ...result.summary, findings: result.findings.length, worst: result.worst, listenedMs: result.listenedMs, expect: describeExpectation(expectation), failOn, ok };
     for (const f of result.findings) out.json ? out.record(f) : lines ? out.note(formatFinding(f)) : out.line(formatFinding(f));
     if (lines) {
-      // Script output: the reply lines are the results; --quiet alone adds the counts (and verdict) line.
+      // Script output: the reply lines are the results; --quiet alone adds the counts line and the verdict.
       if (lines.summaryLine) {
         const all = formatProbeSummary(summary, result.fields, verdict);
-        out.summary(summary, () => [all[1]!, ...all.filter((l) => l.startsWith('expect '))]);
+        out.summary(summary, () => [all[1]!, ...all.filter((l) => l.startsWith('expect ')), ...(failing.length ? [`fail-on ${failOn}: ${failing.length} finding(s) at or above ${failOn}`] : [])]);
       }
     } else out.summary(summary, () => [
       ...formatProbeSummary(summary, result.fields, verdict),
