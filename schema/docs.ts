@@ -6,10 +6,17 @@
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { FINDING_KINDS } from '../src/findings/finding.js';
+import { EXIT_CODE_MEANINGS } from '../src/cli/exit-codes.js';
 
 export function findingsTable(): string {
   const rows = Object.entries(FINDING_KINDS).map(([kind, k]) => `| \`${kind}\` | ${k.severity} | ${k.raisedBy.join(', ')} | ${k.meaning} |`);
   return ['| kind | default severity | raised by | meaning |', '|---|---|---|---|', ...rows].join('\n');
+}
+
+/** README's exit-code table: the table --help and the man page print (src/cli/exit-codes.ts). */
+export function exitCodesTable(): string {
+  const rows = EXIT_CODE_MEANINGS.map((e) => `| ${e.code} | ${e.meaning.replace(/--[a-z-]+/g, (f) => `\`${f}\``)} |`);
+  return ['| code | meaning |', '|---|---|', ...rows].join('\n');
 }
 
 export function recordsList(): string {
@@ -38,5 +45,6 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   let text = readFileSync(path, 'utf8');
   text = replaceBetween(text, 'findings', findingsTable());
   text = replaceBetween(text, 'records', recordsList());
+  text = replaceBetween(text, 'exit-codes', exitCodesTable());
   writeFileSync(path, text);
 }

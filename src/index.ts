@@ -8,7 +8,11 @@
 export { probe, planProbe } from './probe/probe.js';
 export type { ProbeOptions, ProbeResult, ResolvedProbe } from './probe/probe.js';
 export { runSession, DEFAULT_TIMEOUT_MS, DEFAULT_INTERVAL_MS } from './probe/session.js';
-export type { SessionOptions, SessionResult, PlannedRequest } from './probe/session.js';
+export type { SessionOptions, SessionResult, PlannedRequest, RunningStats, StoppedBy } from './probe/session.js';
+export { announce, dad, announceFrame, probeFrame } from './probe/claims.js';
+export type { AnnounceOptions, AnnounceResult, AnnounceSummary, DadOptions, DadResult, DadSummary, ClaimRecord, ClaimHow } from './probe/claims.js';
+export { RFC5227, FAST_DAD, DEFAULT_ANNOUNCE, dadPlan, announcePlan } from './probe/timing.js';
+export type { DadTiming, AnnounceTiming, SendPlan } from './probe/timing.js';
 export type { ProbeRecord, ReplyRecord, TimeoutRecord, UnsolicitedRecord, ProbeSummary } from './records/records.js';
 export { answers, matchKey, keyOf } from './correlate/match.js';
 export { parseExpectation, judge, describeExpectation } from './probe/expect.js';

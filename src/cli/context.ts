@@ -6,11 +6,14 @@ import type { Logger } from '../log.js';
 import { ExitCode, exitCodeForError, exitCodeForSignal } from './exit-codes.js';
 import { createCliLogger } from './logger.js';
 import { Output } from './output.js';
+import type { ColorMode, LogFormat } from './globals.js';
 
 export interface GlobalArgs {
   json: boolean;
   logLevel: string;
   debug: boolean;
+  color?: ColorMode;
+  logFormat?: LogFormat;
 }
 
 export interface CommandContext {
@@ -26,8 +29,8 @@ export interface RunOptions {
 }
 
 export async function runCommand(argv: GlobalArgs, fn: (ctx: CommandContext) => Promise<number>, opts: RunOptions = {}): Promise<void> {
-  const out = new Output({ json: argv.json, debug: argv.debug });
-  const log = createCliLogger(argv.debug ? 'debug' : argv.logLevel);
+  const out = new Output({ json: argv.json, debug: argv.debug, ...(argv.color !== undefined ? { color: argv.color } : {}) });
+  const log = createCliLogger(argv.debug ? 'debug' : argv.logLevel, { ...(argv.logFormat !== undefined ? { format: argv.logFormat } : {}), ...(argv.color !== undefined ? { color: argv.color } : {}) });
   const ac = new AbortController();
   let interrupts = 0;
   let firstSignal: NodeJS.Signals | undefined;

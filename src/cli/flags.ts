@@ -21,6 +21,14 @@ export const FLAG_OF: Record<string, string> = {
   deadlineMs: '--deadline',
   maxIpsPerMac: '--max-ips-per-mac',
   op: '--op',
+  ip: '--ip',
+  mac: '--mac',
+  listenMs: '--listen',
+  probeWaitMs: '--probe-wait',
+  probeNum: '--probe-num',
+  probeMinMs: '--probe-min',
+  probeMaxMs: '--probe-max',
+  announceWaitMs: '--announce-wait',
 };
 
 /** A library error's message with its option key replaced by the flag a CLI user typed. */

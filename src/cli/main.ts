@@ -5,35 +5,43 @@ import { pathToFileURL } from 'node:url';
 import type { Argv, CommandModule } from 'yargs';
 import { UsageError, isArpInjectError } from '../errors.js';
 import { exitCodeForError } from './exit-codes.js';
-import { LOG_LEVELS } from './logger.js';
 import { missingValueMessage } from './options.js';
 import { Output } from './output.js';
 import { type CliIo, cliIo, setCliIo } from './io.js';
 import { COMMANDS, type CommandName } from './commands/meta.js';
+import { LOADERS } from './commands/load.js';
+import { GLOBAL_OPTIONS } from './globals.js';
+import { COMMAND_HELP, TOP_EXAMPLES, epilogue, helpWidth } from './help.js';
+import { COMPLETION_FLAG } from './completion.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
-/**
- * The command modules, imported only for the command that runs (yargs calls one builder, and the top
- * help needs only COMMANDS' descriptions): `arpinject sweep` never loads watch's or explain's code.
- */
-const LOADERS: Record<CommandName, () => Promise<CommandModule>> = {
-  probe: async () => (await import('./commands/probe.js')).probeCommand as unknown as CommandModule,
-  respond: async () => (await import('./commands/respond.js')).respondCommand as unknown as CommandModule,
-  sweep: async () => (await import('./commands/sweep.js')).sweepCommand as unknown as CommandModule,
-  explain: async () => (await import('./commands/explain.js')).explainCommand as unknown as CommandModule,
-  watch: async () => (await import('./commands/watch.js')).watchCommand as unknown as CommandModule,
-  trigger: async () => (await import('./commands/trigger.js')).triggerCommand as unknown as CommandModule,
-};
+/** Command modules already imported (run() imports the one that will run before yargs parses). */
+const loadedModules = new Map<CommandName, CommandModule>();
+async function loadModule(name: CommandName): Promise<CommandModule> {
+  let m = loadedModules.get(name);
+  if (!m) loadedModules.set(name, (m = await LOADERS[name]()));
+  return m;
+}
 
-function lazyCommand(name: CommandName): CommandModule {
-  let loaded: CommandModule | undefined;
-  const load = async () => (loaded ??= await LOADERS[name]());
+/** `topLevel`: probe's builder runs for `arpinject --help` too (the default command); the top level has its own examples and exit codes. */
+function lazyCommand(name: CommandName, width: number, topLevel: boolean): CommandModule {
+  const load = () => loadModule(name);
+  const build = (mod: CommandModule, y: Argv): Argv => {
+    const b = mod.builder;
+    const built = (typeof b === 'function' ? b(y) : b ? y.options(b) : y) as Argv;
+    if (topLevel) return built;
+    // Examples and exit codes from help.ts, the man page's source too.
+    for (const [cmd, what] of COMMAND_HELP[name].examples) built.example(cmd, what);
+    return built.epilogue(epilogue(name, width));
+  };
   return {
     ...COMMANDS[name],
-    builder: async (y: Argv) => {
-      const b = (await load()).builder;
-      return typeof b === 'function' ? b(y) : b ? y.options(b) : y;
+    // Synchronous when the module is already loaded (the command that runs: see run()), so that yargs
+    // finishes (help included) before parseAsync resolves.
+    builder: (y: Argv) => {
+      const m = loadedModules.get(name);
+      return m ? build(m, y) : load().then((mod) => build(mod, y));
     },
     handler: async (argv) => (await load()).handler(argv),
   } as CommandModule;
@@ -50,7 +58,10 @@ export async function main(args: string[], io?: CliIo): Promise<number> {
   try {
     await run(args);
   } catch (err: unknown) {
-    new Output({ json: args.includes('--json'), debug: args.includes('--debug') }).error(err);
+    const out = new Output({ json: args.includes('--json'), debug: args.includes('--debug') });
+    out.error(err);
+    out.flush(); // the JSON error record too, before main returns
+
     process.exitCode = exitCodeForError(err);
   }
   const code = typeof process.exitCode === 'number' ? process.exitCode : 0;
@@ -67,22 +78,28 @@ async function run(args: string[]): Promise<void> {
     cliIo().stdout.write(`${pkg.version}\n`);
     return;
   }
-  const { default: yargs } = await import('yargs');
+  if (args[0] === COMPLETION_FLAG) {
+    const { complete } = await import('./completion.js');
+    const shell = args[1] === 'zsh' ? 'zsh' : 'bash';
+    const words = await complete(shell, args.slice(2));
+    cliIo().stdout.write(words.map((w) => `${w}\n`).join(''));
+    return;
+  }
+  assertKnownCommand(args);
+  const [{ default: yargs }] = await Promise.all([import('yargs'), loadModule(invokedCommand(args))]);
   const y = yargs(args);
   // yargs renders and caches the whole help text on every non-default command, after the handler has
   // started (~45 ms of string-width work in the middle of a sweep). We never print help from inside a
   // handler, so skip it. Internal API: if it moves, this is a no-op and help still works.
   const usage = (y as unknown as { getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: () => void } } }).getInternalMethods?.().getUsageInstance?.();
   if (usage?.cacheHelpMessage) usage.cacheHelpMessage = () => {};
+  const width = helpWidth(process.stdout.columns);
+  y.scriptName('arpinject').usage('$0 [probe] --iface IF --tip IP [options]\n\nCraft ARP frames, send them through libpcap, correlate every reply.');
+  for (const [k, o] of Object.entries(GLOBAL_OPTIONS)) y.option(k, { ...o, ...('choices' in o ? { choices: [...o.choices] } : {}) });
+  y.command((Object.keys(COMMANDS) as CommandName[]).map((n) => lazyCommand(n, width, n === 'probe' && !args.includes('probe'))));
+  for (const [cmd, what] of TOP_EXAMPLES) y.example(cmd, what);
   await y
-    .scriptName('arpinject')
-    .usage('$0 [probe] --iface IF --tip IP [options]\n\nCraft ARP frames, send them through libpcap, correlate every reply.')
-    .option('json', { type: 'boolean', default: false, describe: 'NDJSON on stdout, one object per line' })
-    .option('log-level', { type: 'string', default: 'warn', choices: LOG_LEVELS, describe: 'pino log level (logs go to stderr)' })
-    .option('debug', { type: 'boolean', default: false, describe: 'debug logs and stack traces' })
-    .command((Object.keys(COMMANDS) as CommandName[]).map(lazyCommand))
-    .example('$0 --iface bond0 --tip 8.8.8.8', 'does anyone on bond0 claim 8.8.8.8?')
-    .example('$0 probe -i bond0 -t 10.0.0.2 --expect 02:00:00:00:00:01 --json', 'CI: only that MAC may answer for 10.0.0.2')
+    .epilogue(epilogue(undefined, width))
     .strict()
     .recommendCommands()
     .exitProcess(false)
@@ -95,13 +112,46 @@ async function run(args: string[]): Promise<void> {
     .help()
     .alias('h', 'help')
     .version(pkg.version)
-    .wrap(Math.min(110, process.stdout.columns ?? 100))
+    .wrap(width)
     .parseAsync()
     .catch((err: unknown) => {
       // After an async builder (every command is one: lazyCommand), yargs rejects with its own YError
       // for a parse error (`--count` without a value) instead of calling fail(): same treatment.
       throw err instanceof Error && err.name === 'YError' ? usageError(err.message) : err;
     });
+}
+
+/** The command these arguments run: the first word that names one, else probe (the default). */
+function invokedCommand(args: string[]): CommandName {
+  return (args.find((a) => Object.hasOwn(COMMANDS, a)) as CommandName | undefined) ?? 'probe';
+}
+
+/**
+ * The first word, when it is not an option, must be a command: probe is the default command, but it
+ * takes no positional argument, so `arpinject sweeep 10.0.0.0/24` is a typo, not a probe missing --tip.
+ */
+function assertKnownCommand(args: string[]): void {
+  const first = args[0];
+  if (first === undefined || first.startsWith('-') || Object.hasOwn(COMMANDS, first)) return;
+  const names = Object.keys(COMMANDS);
+  const near = names
+    .map((n) => ({ n, d: editDistance(first.toLowerCase(), n) }))
+    .filter((c) => c.d <= (c.n.length >= 5 ? 2 : 1) || (first.length >= 3 && c.n.startsWith(first.toLowerCase())))
+    .sort((a, b) => a.d - b.d)[0];
+  throw new UsageError('ERR_INVALID_ARGUMENT', `unknown command "${first}"${near ? `, did you mean "${near.n}"?` : ''}`, {
+    hint: `commands: ${names.join(', ')} (probe is the default: arpinject --iface IF --tip IP); see arpinject --help`,
+  });
+}
+
+/** Edit distance: insert, delete, substitute or swap two neighbours (wacth -> watch), 1 each. */
+export function editDistance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++)
+    for (let j = 1; j <= b.length; j++) {
+      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1);
+    }
+  return d[a.length]![b.length]!;
 }
 
 const usageError = (text: string): UsageError =>

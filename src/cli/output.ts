@@ -5,6 +5,9 @@
 import { cliIo } from './io.js';
 import { flagMessage } from './flags.js';
 import { type ArpInjectError, EnvironmentError, isArpInjectError } from '../errors.js';
+import type { Paint } from '../findings/paint.js';
+import { colorEnabled, paintFor } from './color.js';
+import type { ColorMode } from './globals.js';
 
 /** What became of stdout: still open, closed by the reader (`| head -1`), or failing (disk full, I/O error). */
 export type OutputState = 'open' | 'closed' | 'failed';
@@ -12,12 +15,16 @@ export type OutputState = 'open' | 'closed' | 'failed';
 export interface OutputOptions {
   json: boolean;
   debug?: boolean;
+  /** --color: auto (a terminal, NO_COLOR, FORCE_COLOR), always or never; never with json. */
+  color?: ColorMode;
 }
 
 export class Output {
   private outState: OutputState = 'open';
   private outFailure: EnvironmentError | undefined;
   private readonly brokenListeners: Array<(state: OutputState) => void> = [];
+  /** How human lines mark verdicts and severities (colours on a terminal, else plain text). */
+  readonly paint: Paint;
 
   constructor(readonly opts: OutputOptions, private readonly out: NodeJS.WritableStream = cliIo().stdout, private readonly err: NodeJS.WritableStream = cliIo().stderr) {
     // Write errors on stdout arrive as 'error' events (never as throws): without a listener, a closed
@@ -26,6 +33,7 @@ export class Output {
     out.on('error', (e: NodeJS.ErrnoException) => this.broken(e));
     // stderr too (2>&1 | head): there is nobody left to tell.
     err.on('error', () => {});
+    this.paint = paintFor(colorEnabled(opts.color, out as { isTTY?: boolean }, { json: opts.json }));
   }
 
   private broken(e: NodeJS.ErrnoException): void {

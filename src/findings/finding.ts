@@ -14,7 +14,7 @@ export interface KindInfo {
   /** The severity it is raised with unless its rule says otherwise (the rules below say when). */
   severity: Severity;
   /** Which commands raise it. */
-  raisedBy: ReadonlyArray<'probe' | 'sweep' | 'watch' | 'trigger'>;
+  raisedBy: ReadonlyArray<'probe' | 'sweep' | 'watch' | 'trigger' | 'announce' | 'dad'>;
   /** One line: what it means. */
   meaning: string;
 }
@@ -34,8 +34,8 @@ export const FINDING_KINDS = {
   },
   'ip-conflict': {
     severity: 'warning',
-    raisedBy: ['probe', 'sweep', 'watch'],
-    meaning: 'one IP is answered by more than one MAC (an address conflict, or spoofing); critical when one of the MACs is a hijacker',
+    raisedBy: ['probe', 'sweep', 'watch', 'announce', 'dad'],
+    meaning: 'one IP is answered by more than one MAC (an address conflict, or spoofing); critical when one of the MACs is a hijacker; announce and dad: another MAC claims the address announced or probed for',
   },
   'unexpected-mac': { severity: 'critical', raisedBy: ['sweep'], meaning: 'baseline: the IP is answered by a MAC other than the expected one' },
   'flip-flop': { severity: 'warning', raisedBy: ['watch'], meaning: 'an IP changed MAC twice within the flip window (back and forth: a conflict or a spoofer fighting the owner)' },

@@ -47,6 +47,35 @@ function sysRead(name: string, file: string): string {
   }
 }
 
+/** ARPHRD_* from /sys/class/net/IF/type that are not Ethernet, by name (linux/if_arp.h). */
+const LINK_TYPE_NAMES: Record<number, string> = {
+  772: 'a loopback interface',
+  65534: 'a layer-3 interface without link-layer header (tun, WireGuard)',
+  768: 'an IP-in-IP tunnel',
+  769: 'an IPv6-in-IPv6 tunnel',
+  776: 'a SIT tunnel',
+  778: 'a GRE tunnel',
+  32: 'an InfiniBand interface',
+  512: 'a PPP link',
+};
+const ARPHRD_ETHER = 1;
+const IFF_LOOPBACK = 0x8;
+
+/**
+ * The interface is Ethernet (ARPHRD_ETHER, and not IFF_LOOPBACK), or ERR_LINK_TYPE (exit 3), read
+ * from sysfs before any capture is opened: on `lo` libpcap reports Ethernet framing with MAC
+ * 00:00:00:00:00:00 and the frames go nowhere (a "timeout", not an answer).
+ */
+export function assertEthernet(name: string): void {
+  const type = Number(sysRead(name, 'type'));
+  const loopback = (parseInt(sysRead(name, 'flags'), 16) & IFF_LOOPBACK) !== 0;
+  if (type === ARPHRD_ETHER && !loopback) return;
+  const what = loopback ? LINK_TYPE_NAMES[772]! : (LINK_TYPE_NAMES[type] ?? `link type ${type}`);
+  throw new EnvironmentError('ERR_LINK_TYPE', `interface ${name} is ${what} (ARPHRD ${type}), not Ethernet: ARP does not run on it`, {
+    hint: 'give an Ethernet interface (a NIC, veth, bridge, bond or VLAN); list them with `ip -br link`',
+  });
+}
+
 export function interfaceMac(name: string): Mac {
   const mac = normalizeMac(sysRead(name, 'address'));
   if (!mac) throw new EnvironmentError('ERR_LINK_TYPE', `interface ${name} has no Ethernet address`, { hint: 'arpinject works on Ethernet interfaces (veth, bridge, physical NICs)' });
@@ -139,6 +168,7 @@ function ownerOf(ip: Ipv4): string | undefined {
  * 3. else an error asking for --sip.
  */
 export function defaultSenderIp(iface: string, tip: Ipv4): SenderIpChoice {
+  if (interfaceExists(iface)) assertEthernet(iface);
   const t = parseIpv4(tip);
   const addrs = interfaceIpv4(iface).filter((a) => !a.secondary && a.scope !== 'host');
   const onLink = addrs.find((a) => t !== undefined && inPrefix(t, parseIpv4(a.address)!, a.prefixLen));
@@ -207,6 +237,7 @@ export function hasRawPrivilege(): boolean {
 export function preflightInterface(iface: string): void {
   assertInterfaceName(iface);
   if (!interfaceExists(iface)) throw noSuchInterface(iface);
+  assertEthernet(iface);
   if (!hasRawPrivilege()) throw noRawPrivilege(iface);
   if (!interfaceIsUp(iface)) {
     throw new EnvironmentError('ERR_INTERFACE_DOWN', `interface ${iface} is down`, { hint: `bring it up: ip link set dev ${iface} up` });

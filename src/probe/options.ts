@@ -35,3 +35,12 @@ export function checkOp(value: string | number): number {
   }
   return checkInt(value, 'op', 0, 0xffff);
 }
+
+/** A number (fractions allowed: 0.5 ms) from min to max. */
+export function checkNumber(value: unknown, what: string, min: number, max: number): number {
+  const n = typeof value === 'number' ? value : Number(value);
+  if (!Number.isFinite(n) || n < min || n > max) {
+    throw new UsageError('ERR_INVALID_NUMBER', `${what}: "${String(value)}" must be a number from ${min} to ${max}`, { option: what });
+  }
+  return n;
+}

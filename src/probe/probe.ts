@@ -14,10 +14,10 @@ import { ArpOp } from '../wire/codes.js';
 import { encodeArpFrame } from '../wire/frame.js';
 import { EnvironmentError, UsageError } from '../errors.js';
 import { type Clock, systemClock } from '../time/clock.js';
-import { checkInt, checkIp, checkMac, checkOp } from './options.js';
+import { checkInt, checkIp, checkMac, checkNumber, checkOp } from './options.js';
 import { DEFAULT_RATE_PPS, assertNotFlood } from '../pacing/flood.js';
 import type { ProbeRecord } from '../records/records.js';
-import { DEFAULT_INTERVAL_MS, DEFAULT_TIMEOUT_MS, type PlannedRequest, type SessionResult, runSession } from './session.js';
+import { DEFAULT_INTERVAL_MS, DEFAULT_TIMEOUT_MS, type PlannedRequest, type SessionOptions, type SessionResult, runSession } from './session.js';
 
 export interface ProbeOptions {
   /** Interface to send on and capture from. */
@@ -40,10 +40,18 @@ export interface ProbeOptions {
   vlan?: number;
   /** 802.1p priority for the tag (default 0). */
   vlanPriority?: number;
+  /** Rounds (default 1); 0 = until the signal, deadlineMs or untilReplies ends the run (ping without -c). */
   count?: number;
+  /** Between the starts of two rounds, ms; fractions allowed (200.5). */
   intervalMs?: number;
   timeoutMs?: number;
   waitMs?: number;
+  /** Stop this long after the start, whatever was sent or is pending (arping -w). Fractions allowed. */
+  deadlineMs?: number;
+  /** Stop once this many replies arrived (arping -C). */
+  untilReplies?: number;
+  /** Running statistics every `everyMs` while the probe runs. */
+  progress?: SessionOptions['progress'];
   /** Write every frame sent and received to this classic pcap file (nanosecond kernel stamps). */
   pcap?: string;
   /** The interface's subnets, for off-link targets (default: read from the interface; none with a caller's link). */
@@ -122,13 +130,22 @@ export function planProbe(o: ProbeOptions): ResolvedProbe {
 
 export async function probe(o: ProbeOptions): Promise<ProbeResult> {
   const log = o.logger ?? silentLogger;
-  const count = o.count !== undefined ? checkInt(o.count, 'count', 1, 1_000_000) : 1;
-  const intervalMs = o.intervalMs !== undefined ? checkInt(o.intervalMs, 'intervalMs', 0, 3_600_000) : DEFAULT_INTERVAL_MS;
+  const rounds = o.count !== undefined ? checkInt(o.count, 'count', 0, 1_000_000) : 1;
+  /** 0 = until stopped (Ctrl-C, the deadline, untilReplies). */
+  const count = rounds === 0 ? Number.POSITIVE_INFINITY : rounds;
+  const intervalMs = o.intervalMs !== undefined ? checkNumber(o.intervalMs, 'intervalMs', 0, 3_600_000) : DEFAULT_INTERVAL_MS;
+  const deadlineMs = o.deadlineMs !== undefined ? checkNumber(o.deadlineMs, 'deadlineMs', 0, 86_400_000 * 365) : undefined;
+  const untilReplies = o.untilReplies !== undefined ? checkInt(o.untilReplies, 'untilReplies', 1, 1_000_000_000) : undefined;
   const timeoutMs = o.timeoutMs !== undefined ? checkInt(o.timeoutMs, 'timeoutMs', 1, 3_600_000) : DEFAULT_TIMEOUT_MS;
   const waitMs = o.waitMs !== undefined ? checkInt(o.waitMs, 'waitMs', 0, 86_400_000) : DEFAULT_LISTEN_MS;
   const ratePps = o.ratePps !== undefined ? checkInt(o.ratePps, 'ratePps', 0, 10_000_000) : DEFAULT_RATE_PPS;
   const plan = planProbe(o);
   assertNotFlood({ what: 'requests per round', unpacedCount: plan.requests.length, frames: plan.requests.length * count, ratePps, yesFlood: o.yesFlood });
+  if (count === Number.POSITIVE_INFINITY && intervalMs < 1 && !o.yesFlood)
+    throw new UsageError('ERR_FLOOD', `refusing to flood: count 0 (until stopped) with an interval of ${intervalMs} ms sends rounds back to back, without end; that needs --yes-flood`, {
+      hint: 'give an interval of 1 ms or more (e.g. --interval 0.2s), or add --yes-flood if the segment is yours to flood',
+      option: 'intervalMs',
+    });
   if (plan.sipWarning) log.warn({ sip: plan.fields.sip, sipRule: plan.fields.sipRule }, plan.sipWarning);
   log.info({ iface: o.iface, ...plan.fields, targets: plan.requests.length }, 'probe');
   const clock = o.clock ?? systemClock;
@@ -153,6 +170,9 @@ export async function probe(o: ProbeOptions): Promise<ProbeResult> {
       timeoutMs,
       waitMs,
       ratePps,
+      ...(deadlineMs !== undefined ? { deadlineMs } : {}),
+      ...(untilReplies !== undefined ? { untilReplies } : {}),
+      ...(o.progress ? { progress: o.progress } : {}),
       onRecord: o.onRecord,
       onCaptured: w ? (f) => w.writeCaptured(f) : undefined,
       signal,

@@ -25,8 +25,14 @@ export interface SessionOptions {
   clock: Clock;
   /** One round: every request is sent once per round, in order. */
   requests: PlannedRequest[];
-  /** Rounds (default 1). */
+  /** Rounds (default 1); Infinity: until the signal, the deadline or untilReplies stops it. */
   count?: number;
+  /** Stop this long after the start, whatever was sent or is still pending (arping -w). */
+  deadlineMs?: number;
+  /** Stop once this many replies arrived (arping -C). */
+  untilReplies?: number;
+  /** Running statistics every `everyMs` while the session runs (probe --count 0 prints them on stderr). */
+  progress?: { everyMs: number; fn: (s: RunningStats) => void };
   /** Time between the starts of two rounds (default 1000 ms). */
   intervalMs?: number;
   /** How long a request waits for its first reply before it is reported as a timeout (default 1000 ms). */
@@ -41,6 +47,19 @@ export interface SessionOptions {
   signal?: AbortSignal;
   logger?: Logger;
 }
+
+/** ping-style statistics: requests sent, requests answered, loss, RTT over first replies. */
+export interface RunningStats {
+  sent: number;
+  /** Requests with at least one reply. */
+  received: number;
+  /** 100 * (sent - received) / sent, one decimal; 0 when nothing was sent. */
+  lossPct: number;
+  rttMs: { min: number; avg: number; max: number; mdev: number } | null;
+}
+
+/** Why a session stopped before its plan ran out (null: it ran out, or an interruption: see `interrupted`). */
+export type StoppedBy = 'deadline' | 'until-replies' | null;
 
 export interface SessionResult {
   records: ProbeRecord[];
@@ -97,6 +116,14 @@ export function runSession(opts: SessionOptions): Promise<SessionResult> {
   let allSent = plan.length === 0 || count <= 0;
   let unresolved = 0;
   let waitOver = waitMs <= 0;
+  let stoppedBy: StoppedBy = null;
+  /** Requests with a reply; RTTs of every reply but duplicates (Welford: mean and mdev as they come). */
+  let received = 0;
+  let rttN = 0;
+  let rttMean = 0;
+  let rttM2 = 0;
+  let rttMin = Infinity;
+  let rttMax = -Infinity;
   const startedAt = clock.now();
   const timers = new Set<TimerHandle>();
 
@@ -214,6 +241,20 @@ export function runSession(opts: SessionOptions): Promise<SessionResult> {
       const r = replyRecord(link.name, fr, time, req, { late: p.late, duplicate: p.duplicate, multipleMacs: tipMacs.size > 1 });
       replies.push(r);
       emit(r);
+      if (p.first) received++;
+      if (!p.duplicate) {
+        rttN++;
+        const d = r.rttMs - rttMean;
+        rttMean += d / rttN;
+        rttM2 += d * (r.rttMs - rttMean);
+        if (r.rttMs < rttMin) rttMin = r.rttMs;
+        if (r.rttMs > rttMax) rttMax = r.rttMs;
+      }
+      if (opts.untilReplies !== undefined && replies.length >= opts.untilReplies) {
+        stoppedBy = 'until-replies';
+        finish(false);
+        return;
+      }
       if (p.first && !req.timedOut) {
         unresolved--;
         maybeDone();
@@ -284,17 +325,7 @@ export function runSession(opts: SessionOptions): Promise<SessionResult> {
     const summarise = (interrupted: boolean): ProbeSummary => {
       const claims: Record<string, string[]> = {};
       for (const [tip, set] of macsByTip) claims[tip] = [...set];
-      let rttMin = Infinity;
-      let rttMax = -Infinity;
-      let rttSum = 0;
-      let rttN = 0;
-      for (const r of replies) {
-        if (r.duplicate) continue;
-        rttN++;
-        rttSum += r.rttMs;
-        if (r.rttMs < rttMin) rttMin = r.rttMs;
-        if (r.rttMs > rttMax) rttMax = r.rttMs;
-      }
+      const stats = runningStats();
       const answered = macsByTip.size;
       return {
         type: 'summary',
@@ -310,11 +341,22 @@ export function runSession(opts: SessionOptions): Promise<SessionResult> {
         dropped: link.stats().dropped,
         claims,
         conflicts: Object.keys(claims).filter((t) => claims[t]!.length > 1),
-        rttMs: rttN === 0 ? null : { min: rttMin, avg: Math.round((rttSum / rttN) * 1000) / 1000, max: rttMax },
+        rttMs: stats.rttMs,
+        received: stats.received,
+        lossPct: stats.lossPct,
         durationMs: Math.round((clock.now() - startedAt) * 1000) / 1000,
         interrupted,
+        stoppedBy,
       };
     };
+
+    const round3 = (v: number) => Math.round(v * 1000) / 1000;
+    const runningStats = (): RunningStats => ({
+      sent,
+      received,
+      lossPct: sent === 0 ? 0 : Math.round((1000 * (sent - received)) / sent) / 10,
+      rttMs: rttN === 0 ? null : { min: rttMin, avg: round3(rttMean), max: rttMax, mdev: round3(Math.sqrt(rttM2 / rttN)) },
+    });
 
     const onAbort = () => finish(true);
     const unsubscribe = link.onFrame(onFrame);
@@ -323,6 +365,23 @@ export function runSession(opts: SessionOptions): Promise<SessionResult> {
       return;
     }
     opts.signal?.addEventListener('abort', onAbort, { once: true });
+    if (opts.deadlineMs !== undefined)
+      timer(opts.deadlineMs, () => {
+        // A reply already in the capture ring, not yet delivered, still counts.
+        link.flush?.();
+        if (finished) return;
+        stoppedBy = 'deadline';
+        finish(false);
+      });
+    if (opts.progress) {
+      const { everyMs, fn } = opts.progress;
+      const tick = () =>
+        timer(everyMs, () => {
+          fn(runningStats());
+          tick();
+        });
+      tick();
+    }
     if (allSent) {
       maybeDone();
       return;

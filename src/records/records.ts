@@ -96,9 +96,16 @@ export interface ProbeSummary {
   claims: Record<string, string[]>;
   /** Targets claimed by more than one MAC. */
   conflicts: string[];
-  rttMs: { min: number; avg: number; max: number } | null;
+  /** Over every reply but duplicates; mdev as ping's (the population standard deviation). */
+  rttMs: { min: number; avg: number; max: number; mdev?: number } | null;
+  /** Requests with at least one reply (ping's "received"). */
+  received?: number;
+  /** Requests that got no reply, in percent of those sent (ping's packet loss). */
+  lossPct?: number;
   durationMs: number;
   interrupted: boolean;
+  /** Why the run stopped before its plan ran out: `deadline` (--deadline), `until-replies` (--until-replies); null otherwise. */
+  stoppedBy?: 'deadline' | 'until-replies' | null;
   /** Filled by the caller that judges an expectation (CLI --expect). */
   expect?: string;
   ok?: boolean;

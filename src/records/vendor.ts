@@ -109,6 +109,11 @@ export function vendorOf(mac: string): string | null {
   return best;
 }
 
+/** For a person (tables, claim lines): the name, "(locally administered)", or null. */
+export function vendorDisplay(mac: string): string | null {
+  return vendorOf(mac) ?? (isLocalMac(mac) ? '(locally administered)' : null);
+}
+
 /** arp-scan's vendor column: the name, else "(Unknown: locally administered)" or "(Unknown)". */
 export function vendorLabel(mac: string): string {
   return vendorOf(mac) ?? (isLocalMac(mac) ? '(Unknown: locally administered)' : '(Unknown)');

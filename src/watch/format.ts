@@ -1,10 +1,11 @@
 /** tcpdump-like lines for watch records. */
 import type { WatchRecord, WatchSummary } from './analyzer.js';
+import { type Paint, plain } from '../findings/paint.js';
 
 const SEV = { critical: 'CRITICAL', warning: 'WARNING', info: 'info' } as const;
 const clock = (iso: string): string => iso.slice(11, 23);
 
-export function formatWatchRecord(r: WatchRecord): string {
+export function formatWatchRecord(r: WatchRecord, paint: Paint = plain): string {
   switch (r.type) {
     case 'arp': {
       const tags = r.vlans ?? (r.vlan !== null ? [r.vlan] : []);
@@ -19,7 +20,7 @@ export function formatWatchRecord(r: WatchRecord): string {
     case 'malformed':
       return `${clock(r.time)} MALFORMED ${r.length} bytes: ${r.issue.message} ${JSON.stringify(r.raw)}`;
     case 'finding':
-      return `${clock(r.time)} !! ${SEV[r.severity]} ${r.kind}: ${r.message}`;
+      return `${clock(r.time)} !! ${paint.severity(r.severity, SEV[r.severity])} ${r.kind}: ${r.message}`;
   }
 }
 

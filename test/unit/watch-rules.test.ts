@@ -202,7 +202,7 @@ describe('watch: text format', () => {
       [20, rep('10.0.0.9', '02:00:00:00:00:09', R, { ethSrc: '02:00:00:00:00:66' })],
       [30, Uint8Array.from([...encodeArpFrame(req('10.0.0.2')).subarray(0, 20)])],
     ]);
-    const lines = a.records.map(formatWatchRecord);
+    const lines = a.records.map((r) => formatWatchRecord(r));
     assert.deepEqual(lines, [
       '12:00:00.000 02:00:00:00:00:01 > ff:ff:ff:ff:ff:ff ARP Request who-has 10.0.0.2 tell 10.0.0.1',
       '12:00:00.010 02:00:00:00:00:02 > 02:00:00:00:00:01 ARP Reply 10.0.0.2 is-at 02:00:00:00:00:02 (to 10.0.0.1, 10 ms after the request)',

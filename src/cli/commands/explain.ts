@@ -33,9 +33,7 @@ export const explainCommand: CommandModule<GlobalArgs, ExplainArgs> = {
       .option('verify-from', { type: 'string', describe: 'inject the request from this interface (the peer of DEV), capture, and compare with the prediction' })
       .option('verify-netns', { type: 'string', describe: 'network namespace of --verify-from (default: this one)' })
       .option('verify-timeout', { type: 'number', describe: "ms to wait for the kernel's reply (default: DEV's proxy_delay + 15% + 300 ms)" })
-      .option('dump-state', { type: 'boolean', default: false, describe: 'with --json: add the state snapshot the model read ("state")' })
-      .example('$0 explain -i vlan0 -t 10.0.0.6 --sip 10.0.0.1', 'would vlan0 answer a who-has for 10.0.0.6, and why?')
-      .example('ip netns exec host $0 explain -i vlan0 -t 8.8.8.8 --sip 10.0.0.1 --verify-from bond0 --verify-netns net', 'predict, then ask the kernel') as unknown as Argv<ExplainArgs>),
+      .option('dump-state', { type: 'boolean', default: false, describe: 'with --json: add the state snapshot the model read ("state")' }) as unknown as Argv<ExplainArgs>),
   handler: (argv) =>
     runCommand(argv, async ({ out }) => {
       const tips = [...new Set(argv.tip.map((t) => checkIp(String(t), '--tip')))];
@@ -60,7 +58,7 @@ export const explainCommand: CommandModule<GlobalArgs, ExplainArgs> = {
         if (out.json) out.record(r);
         else {
           if (i > 0) out.line('');
-          for (const l of formatExplanation(r, r.verification)) out.line(l);
+          for (const l of formatExplanation(r, r.verification, out.paint)) out.line(l);
         }
       });
       return code;

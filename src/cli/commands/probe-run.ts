@@ -3,7 +3,11 @@ import { describeExpectation, judge, parseExpectation } from '../../probe/expect
 import { type ProbeOptions, probe } from '../../probe/probe.js';
 import { runCommand } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
-import { formatFinding, formatProbeRecord, formatProbeSummary } from '../format.js';
+import { formatFinding, formatProbeRecord, formatProbeSummary, formatRunningStats } from '../format.js';
+import { parseDuration } from '../duration.js';
+
+/** --count 0 prints running statistics on stderr this often. */
+export const PROGRESS_EVERY_MS = 1000;
 import { type Severity, failsOn } from '../../findings/finding.js';
 import { ReplyLines, loadVendorFile, textMode } from '../text-modes.js';
 import type { ProbeArgs } from './probe.js';
@@ -26,7 +30,11 @@ export function runProbe(argv: ProbeArgs): Promise<void> {
       vlan: argv.vlan,
       vlanPriority: argv.vlanPriority,
       count: argv.count,
-      intervalMs: argv.interval,
+      intervalMs: argv.interval !== undefined ? parseDuration(argv.interval, '--interval', 'ms', 3_600_000) : undefined,
+      deadlineMs: argv.deadline !== undefined ? parseDuration(argv.deadline, '--deadline', 's', 86_400_000 * 365) : undefined,
+      untilReplies: argv.untilReplies,
+      // Until stopped: ping-style statistics on stderr as it runs (stdout keeps the records).
+      progress: argv.count === 0 && !out.json ? { everyMs: PROGRESS_EVERY_MS, fn: (st) => out.note(formatRunningStats(argv.iface, st)) } : undefined,
       timeoutMs: argv.timeout,
       waitMs: argv.wait,
       ratePps: argv.rate,
@@ -43,7 +51,7 @@ export function runProbe(argv: ProbeArgs): Promise<void> {
     const failing = result.findings.filter((f) => failsOn(f.severity, failOn));
     const ok = verdict.ok && failing.length === 0;
     const summary = { ...result.summary, findings: result.findings.length, worst: result.worst, listenedMs: result.listenedMs, expect: describeExpectation(expectation), failOn, ok };
-    for (const f of result.findings) out.json ? out.record(f) : lines ? out.note(formatFinding(f)) : out.line(formatFinding(f));
+    for (const f of result.findings) out.json ? out.record(f) : lines ? out.note(formatFinding(f)) : out.line(formatFinding(f, out.paint));
     if (lines) {
       // Script output: the reply lines are the results; --quiet alone adds the counts line and the verdict.
       if (lines.summaryLine) {
@@ -51,7 +59,7 @@ export function runProbe(argv: ProbeArgs): Promise<void> {
         out.summary(summary, () => [all[1]!, ...all.filter((l) => l.startsWith('expect ')), ...(failing.length ? [`fail-on ${failOn}: ${failing.length} finding(s) at or above ${failOn}`] : [])]);
       }
     } else out.summary(summary, () => [
-      ...formatProbeSummary(summary, result.fields, verdict),
+      ...formatProbeSummary(summary, result.fields, verdict, out.paint),
       ...(failing.length ? [`fail-on ${failOn}: ${failing.length} finding(s) at or above ${failOn}`] : []),
     ]);
     // The summary above is printed first: a full disk loses the rest of the capture, not the results.

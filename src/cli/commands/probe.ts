@@ -21,7 +21,9 @@ export interface ProbeArgs extends GlobalArgs {
   vlan?: number;
   vlanPriority?: number;
   count?: number;
-  interval?: number;
+  interval?: string;
+  deadline?: string;
+  untilReplies?: number;
   timeout?: number;
   wait?: number;
   pcap?: string;
@@ -48,8 +50,10 @@ export function probeOptions<T>(y: Argv<T>) {
     .option('op', { type: 'string', describe: 'ARP opcode: request, reply or a number (default request)' })
     .option('vlan', { type: 'number', describe: '802.1Q-tag the frames with this VLAN id' })
     .option('vlan-priority', { type: 'number', describe: '802.1p priority for --vlan (0-7)' })
-    .option('count', { alias: 'c', type: 'number', describe: 'requests per target (default 1)' })
-    .option('interval', { type: 'number', describe: 'ms between rounds when --count > 1 (default 1000)' })
+    .option('count', { alias: 'c', type: 'number', describe: 'requests per target (default 1; 0 = until Ctrl-C, --deadline or --until-replies, with running statistics on stderr)' })
+    .option('interval', { type: 'string', describe: 'between rounds when --count > 1: ms (default 1000; fractions allowed), or with a unit: 0.2s, 200ms' })
+    .option('deadline', { type: 'string', describe: 'stop after this many seconds whatever was sent or is pending (arping -w; 1.5, 500ms)' })
+    .option('until-replies', { type: 'number', describe: 'stop once this many replies arrived (arping -C)' })
     .option('timeout', { type: 'number', describe: 'ms to wait for a first reply to each request (default 1000: covers proxy_delay 0.8 s)' })
     .option('wait', { type: 'number', describe: 'ms to keep listening after the last request, for a second responder and late replies (default 1000: covers proxy_delay 0.8 s; 0 = first replies only)' })
     .option('pcap', { type: 'string', describe: 'write every frame sent and received to this pcap file (kernel nanosecond stamps)' })

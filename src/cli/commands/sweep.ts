@@ -10,12 +10,11 @@ import { SWEEP_DEFAULTS, type SweepOptions, type SweepResult, type SweepSummary,
 import { targetsFromChunks } from '../../sweep/targets.js';
 import { inputName, readInput } from '../../read-input.js';
 import { checkInt } from '../../probe/options.js';
-import { vendorOf } from '../../records/vendor.js';
-import { isLocalMac } from '../../wire/address.js';
+import { vendorDisplay } from '../../records/vendor.js';
 import { parseIpv4 } from '../../wire/address.js';
 import { type GlobalArgs, runCommand } from '../context.js';
 import { requireValues, textOutputOptions } from '../options.js';
-import { ReplyLines, loadVendorFile, textMode } from '../text-modes.js';
+import { ReplyLines, loadVendorFile, safeText, textMode } from '../text-modes.js';
 import { formatFinding } from '../format.js';
 import { COMMANDS } from './meta.js';
 import { ExitCode } from '../exit-codes.js';
@@ -98,7 +97,7 @@ export function formatResponders(replies: ReplyRecord[]): string[] {
   const lines = [`${'IP'.padEnd(16)}${'MAC'.padEnd(19)}${'RTT ms'.padStart(9)}  ${'vendor'.padEnd(28)} flags`];
   for (const r of rows) {
     const f = [...flags.get(`${r.ip} ${r.mac}`)!].filter((x) => x !== 'eth-src-mismatch');
-    lines.push(`${r.ip.padEnd(16)}${r.mac.padEnd(19)}${r.rttMs.toFixed(1).padStart(9)}  ${(vendorOf(r.mac) ?? (isLocalMac(r.mac) ? '(locally administered)' : '')).slice(0, 28).padEnd(28)} ${f.join(', ')}`.trimEnd());
+    lines.push(`${r.ip.padEnd(16)}${r.mac.padEnd(19)}${r.rttMs.toFixed(1).padStart(9)}  ${safeText(vendorDisplay(r.mac) ?? '').slice(0, 28).padEnd(28)} ${f.join(', ')}`.trimEnd());
   }
   return lines;
 }
@@ -127,7 +126,8 @@ export const sweepCommand: CommandModule<GlobalArgs, SweepArgs> = {
   ...COMMANDS.sweep,
   builder: (y) =>
     requireValues(
-    textOutputOptions(y)
+    textOutputOptions(
+    y
       .positional('targets', { type: 'string', array: true, describe: 'CIDR (10.0.0.0/24), range (10.0.0.10-10.0.0.99 or 10.0.0.10-99) or IP' })
       .option('iface', { alias: 'i', type: 'string', demandOption: 'give the interface to sweep on: --iface IF', describe: 'interface to send on and capture from' })
       .option('file', { alias: 'f', type: 'string', describe: 'read targets from a file (- for stdin), one or more per line, # comments' })
@@ -155,7 +155,8 @@ export const sweepCommand: CommandModule<GlobalArgs, SweepArgs> = {
       .option('include-edges', { type: 'boolean', default: false, describe: 'also ask for network and broadcast addresses of CIDR blocks' })
       .option('pcap', { type: 'string', describe: 'write every frame sent and received to this pcap file (kernel nanosecond stamps)' })
       .option('promisc', { type: 'boolean', default: true, describe: 'promiscuous capture (--no-promisc: leave the NIC out of promiscuous mode: a NIC that filters by MAC then drops frames for other hosts (a reply to a spoofed --sha among them); a veth or bridge port passes them anyway)' })
-      .option('progress', { type: 'boolean', describe: 'progress bar on stderr (default: when stderr is a TTY and not --json)' })
+      .option('progress', { type: 'boolean', describe: 'progress bar on stderr (default: when stderr is a TTY and not --json)' }),
+    )
       .check((a) => {
         if (a.seed !== undefined && !a.random) throw new UsageError('ERR_INVALID_ARGUMENT', '--seed only applies to --random', { hint: 'add --random, or drop --seed' });
         return true;
@@ -233,7 +234,7 @@ export const sweepCommand: CommandModule<GlobalArgs, SweepArgs> = {
         if (result.findings.length) {
           out.line('');
           out.line('FINDINGS (worst first)');
-          for (const f of result.findings) out.line(formatFinding(f));
+          for (const f of result.findings) out.line(formatFinding(f, out.paint));
         }
       }
       if (!lines || lines.summaryLine) out.summary({ ...result.summary, failOn, ok: failing.length === 0 }, () => [formatSweepSummary(result.summary)]);

@@ -1,6 +1,7 @@
 /** `arpinject trigger`: make the kernel ARP for a neighbour and report the sender IP it chose. */
 import type { Argv, CommandModule } from 'yargs';
 import { UsageError } from '../../errors.js';
+import { type Paint, plain } from '../../findings/paint.js';
 import { interfaceIpv4, preflightInterface } from '../../link/interfaces.js';
 import { parseIpv4 } from '../../wire/address.js';
 import { checkInt, checkIp } from '../../probe/options.js';
@@ -38,15 +39,15 @@ export function assertUnicastDst(dst: string, subnets: Array<{ address: string; 
   }
 }
 
-export function formatTrigger(r: TriggerResult): string[] {
+export function formatTrigger(r: TriggerResult, paint: Paint = plain): string[] {
   const lines: string[] = [];
   if (r.request) lines.push(`kernel ARP request on ${r.iface}: who-has ${r.dst} tell ${r.request.spa} (${r.request.sha})`);
   else lines.push(`no ARP request from this host for ${r.dst} on ${r.iface}`);
   if (r.reply) lines.push(`reply: ${r.dst} is-at ${r.reply.mac} (${r.reply.rttMs} ms)`);
   else if (r.request) lines.push(`no reply from ${r.dst}`);
   lines.push(`arp_announce: ${r.iface}=${r.arpAnnounce.dev}, all=${r.arpAnnounce.all} (effective ${r.arpAnnounce.effective})${r.src ? `; echo sent from ${r.src}` : ''}`);
-  if (r.leak) lines.push(`${r.leak.severity.toUpperCase()} ${r.leak.kind}: ${r.leak.message}`);
-  else if (r.senderIp) lines.push(`sender ${r.senderIp}: fine`);
+  if (r.leak) lines.push(`${paint.severity(r.leak.severity, r.leak.severity.toUpperCase())} ${r.leak.kind}: ${r.leak.message}`);
+  else if (r.senderIp) lines.push(`sender ${r.senderIp}: ${paint.good('fine')}`);
   if (r.note) lines.push(`note: ${r.note}`);
   return lines;
 }
@@ -74,7 +75,7 @@ export const triggerCommand: CommandModule<GlobalArgs, TriggerArgs> = {
         // the leak is one of the registry's findings: a finding record like every command's, then the result
         if (r.leak) out.record(r.leak);
         out.record(r);
-      } else for (const l of formatTrigger(r)) out.line(l);
+      } else for (const l of formatTrigger(r, out.paint)) out.line(l);
       return r.request && !r.leak ? ExitCode.OK : ExitCode.NOT_MET;
     }),
 };

@@ -86,7 +86,7 @@ export const watchCommand: CommandModule<GlobalArgs, WatchArgs> = {
           metrics?.observe(r);
           if (r.type === 'finding' && (worst === undefined || severityRank(r.severity) > severityRank(worst))) worst = r.severity;
           if (out.json) out.record(r);
-          else out.line(formatWatchRecord(r));
+          else out.line(formatWatchRecord(r, out.paint));
         };
         const watcher = new ArpWatcher(emit, {
           ...(argv.stormIps !== undefined ? { stormIps: checkInt(argv.stormIps, '--storm-ips', 2, 1_000_000) } : {}),
