@@ -6,10 +6,10 @@
  * format (--vendor-file). The longest matching prefix wins, as in arp-scan; at equal length the
  * user's file beats the built-in names, which beat the IEEE registry.
  *
- * Cheap at start-up: nothing is read until the first lookup. Then oui-data's 5.6 MB JSON is read as
- * bytes (a few ms) and binary-searched in place: no 27 MB table, no 70 ms JSON.parse.
+ * Cheap at start-up: nothing is read until the first lookup, and then only the 4 KiB blocks of
+ * oui-data's 5.6 MB JSON that a binary search touches: no 27 MB table, no 70 ms JSON.parse.
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { isLocalMac } from '../wire/address.js';
 
@@ -125,20 +125,23 @@ export function vendorRegistryRead(): boolean {
 }
 
 /**
- * oui-data, read on the first lookup: its JSON text as bytes, searched in place. The file holds one
- * entry a line, sorted by key length (6, 7, 9 digits), then by key: a binary search over the bytes
- * finds a key in ~16 steps, so a lookup costs microseconds and nothing is parsed beyond the value
- * found (JSON.parse of the whole table costs ~70 ms and ~27 MB). A file that does not start as
- * expected is parsed whole instead; the unit tests check every key against JSON.parse.
+ * oui-data's 5.6 MB JSON, searched in place. The file holds one entry a line, sorted by key length
+ * (6, 7, 9 digits), then by key: a binary search over its bytes finds a key in ~16 steps. The bytes
+ * come in 4 KiB blocks read on demand (the first MAC reads ~40 of them, ~150 KB); after 128 blocks
+ * (a sweep or a watch meeting many vendors) the whole file is read once. Nothing is parsed beyond
+ * the value found: JSON.parse of the whole table costs ~70 ms and ~27 MB. A file that does not
+ * start as expected is parsed whole instead; the unit tests check every key against JSON.parse.
  */
 class Registry {
-  private bytes: Buffer | undefined;
+  private file: BlockFile | undefined;
   private first = 0;
   private end = 0;
   private table: Record<string, string> | undefined;
   private loaded = false;
+  /** Registry answers by key (6, 7 or 9 digits): a sweep meets the same OUIs again and again. */
+  private readonly memo = new Map<string, string | null>();
 
-  /** Whether the IEEE registry was read (nothing is read before the first lookup). */
+  /** Whether the IEEE registry was opened (nothing is read before the first lookup). */
   get read(): boolean {
     return this.loaded;
   }
@@ -155,50 +158,58 @@ class Registry {
     return oui !== undefined ? { name: firstLine(oui), len: 6 } : undefined;
   }
 
-  /** Registry answers by key (6, 7 or 9 digits): a sweep meets the same OUIs again and again. */
-  private readonly memo = new Map<string, string | null>();
-
   private get(key: string): string | undefined {
     if (this.table) return Object.hasOwn(this.table, key) ? this.table[key] : undefined;
     const hit = this.memo.get(key);
     if (hit !== undefined) return hit ?? undefined;
-    const v = this.search(key);
+    let v: string | undefined;
+    try {
+      v = this.search(key);
+    } catch {
+      v = undefined; // the file went away: no name
+    }
     if (this.memo.size >= 131_072) this.memo.clear();
     this.memo.set(key, v ?? null);
     return v;
   }
 
   private search(key: string): string | undefined {
-    const b = this.bytes;
-    if (!b) return undefined;
+    const f = this.file;
+    if (!f) return undefined;
     let lo = this.first;
     let hi = this.end;
     while (lo < hi) {
-      let mid = (lo + hi) >>> 1;
-      while (mid > lo && b[mid - 1] !== 0x0a) mid--;
+      // The start of the line holding the midpoint (lo is a line start).
+      const mid = Math.max(lo, f.lastIndexOf(0x0a, ((lo + hi) >>> 1) - 1) + 1);
       // ` "KEY": "value",`
-      const k0 = b.indexOf(0x22, mid) + 1;
-      const k1 = b.indexOf(0x22, k0);
+      const k0 = f.indexOf(0x22, mid) + 1;
+      const k1 = f.indexOf(0x22, k0);
       if (k0 <= 0 || k1 < 0) return undefined;
       // Ordered by key length, then by key.
       let c = k1 - k0 - key.length;
-      for (let i = 0; c === 0 && i < key.length; i++) c = b[k0 + i]! - key.charCodeAt(i);
-      if (c === 0) return this.value(b.indexOf(0x22, k1 + 1));
+      for (let i = 0; c === 0 && i < key.length; i++) c = f.at(k0 + i) - key.charCodeAt(i);
+      if (c === 0) return this.value(f, f.indexOf(0x22, k1 + 1));
       if (c < 0) {
-        const nl = b.indexOf(0x0a, k1);
+        const nl = f.indexOf(0x0a, k1);
         lo = nl < 0 ? hi : nl + 1;
       } else hi = mid;
     }
     return undefined;
   }
 
-  private value(open: number): string | undefined {
-    const b = this.bytes!;
+  private value(f: BlockFile, open: number): string | undefined {
     if (open < 0) return undefined;
-    let end = open + 1;
-    while (end < b.length && b[end] !== 0x22) end += b[end] === 0x5c ? 2 : 1;
+    // The closing quote: the next one not escaped (an odd run of backslashes before it).
+    let end = f.indexOf(0x22, open + 1);
+    for (;;) {
+      if (end < 0) return undefined;
+      let bs = 0;
+      while (f.at(end - 1 - bs) === 0x5c) bs++;
+      if (bs % 2 === 0) break;
+      end = f.indexOf(0x22, end + 1);
+    }
     try {
-      return JSON.parse(b.toString('utf8', open, end + 1)) as string;
+      return JSON.parse(f.slice(open, end + 1).toString('utf8')) as string;
     } catch {
       return undefined;
     }
@@ -206,27 +217,113 @@ class Registry {
 
   private load(): void {
     this.loaded = true;
-    let b: Buffer;
+    let f: BlockFile;
     try {
-      b = readFileSync(createRequire(import.meta.url).resolve('oui-data'));
+      f = new BlockFile(createRequire(import.meta.url).resolve('oui-data'));
     } catch {
       return; // not installed: no IEEE names
     }
-    // `{`, then one ` "KEY": "value",` a line, then `}`.
-    const first = b.indexOf(0x0a) + 1;
-    const close = b.lastIndexOf(0x7d);
-    const end = close > 0 ? b.lastIndexOf(0x0a, close) + 1 : -1;
-    if (b[0] === 0x7b && first > 0 && end > first && b[first] === 0x20 && b.toString('latin1', first, first + 10) === ' "000000":') {
-      this.bytes = b;
-      this.first = first;
-      this.end = end;
-      return;
-    }
     try {
-      this.table = JSON.parse(b.toString('utf8')) as Record<string, string>;
+      // `{`, then one ` "KEY": "value",` a line, then `}`.
+      const first = f.indexOf(0x0a, 0) + 1;
+      let close = f.size - 1;
+      while (close > 0 && f.at(close) !== 0x7d) close--;
+      let end = close;
+      while (end > 0 && f.at(end - 1) !== 0x0a) end--;
+      if (f.at(0) === 0x7b && first > 0 && end > first && f.slice(first, first + 10).toString('latin1') === ' "000000":') {
+        this.file = f;
+        this.first = first;
+        this.end = end;
+        return;
+      }
+      f.close();
+      this.table = JSON.parse(readFileSync(f.path, 'utf8')) as Record<string, string>;
     } catch {
       /* unreadable: no IEEE names */
     }
+  }
+}
+
+/**
+ * A read-only file by byte offset, in 4 KiB blocks read on demand (each once; one descriptor kept
+ * open meanwhile); after WHOLE_AFTER blocks, the whole file in one read, and the descriptor closed.
+ */
+class BlockFile {
+  static readonly BLOCK = 4096;
+  static readonly WHOLE_AFTER = 128;
+  readonly size: number;
+  private readonly blocks = new Map<number, Buffer>();
+  private whole: Buffer | undefined;
+  private fd: number | undefined;
+
+  constructor(readonly path: string) {
+    this.fd = openSync(path, 'r');
+    this.size = fstatSync(this.fd).size;
+  }
+
+  close(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+  }
+
+  private block(n: number): Buffer {
+    const b = this.blocks.get(n);
+    if (b) return b;
+    if (!this.whole && (this.blocks.size >= BlockFile.WHOLE_AFTER || this.fd === undefined)) {
+      this.close();
+      this.whole = readFileSync(this.path);
+      this.blocks.clear();
+    }
+    if (this.whole) return this.whole.subarray(n * BlockFile.BLOCK, (n + 1) * BlockFile.BLOCK);
+    const nb = Buffer.allocUnsafe(BlockFile.BLOCK);
+    const got = nb.subarray(0, readSync(this.fd!, nb, 0, BlockFile.BLOCK, n * BlockFile.BLOCK));
+    this.blocks.set(n, got);
+    return got;
+  }
+
+  /** The byte at `i`, or -1 outside the file. */
+  at(i: number): number {
+    if (i < 0 || i >= this.size) return -1;
+    const w = this.whole;
+    if (w) return w[i]!;
+    return this.block(Math.floor(i / BlockFile.BLOCK))[i % BlockFile.BLOCK] ?? -1;
+  }
+
+  indexOf(byte: number, from: number): number {
+    for (let i = Math.max(0, from); i < this.size; ) {
+      const w = this.whole;
+      if (w) return w.indexOf(byte, i);
+      const n = Math.floor(i / BlockFile.BLOCK);
+      const j = this.block(n).indexOf(byte, i - n * BlockFile.BLOCK);
+      if (j >= 0) return n * BlockFile.BLOCK + j;
+      i = (n + 1) * BlockFile.BLOCK;
+    }
+    return -1;
+  }
+
+  /** The last `byte` at or before `from`, or -1. */
+  lastIndexOf(byte: number, from: number): number {
+    for (let i = Math.min(from, this.size - 1); i >= 0; ) {
+      const w = this.whole;
+      if (w) return w.lastIndexOf(byte, i);
+      const n = Math.floor(i / BlockFile.BLOCK);
+      const j = this.block(n).lastIndexOf(byte, i - n * BlockFile.BLOCK);
+      if (j >= 0) return n * BlockFile.BLOCK + j;
+      i = n * BlockFile.BLOCK - 1;
+    }
+    return -1;
+  }
+
+  slice(a: number, b: number): Buffer {
+    const parts: Buffer[] = [];
+    for (let i = a; i < Math.min(b, this.size); ) {
+      const n = Math.floor(i / BlockFile.BLOCK);
+      const off = i - n * BlockFile.BLOCK;
+      const take = Math.min(BlockFile.BLOCK - off, b - i);
+      parts.push(this.block(n).subarray(off, off + take));
+      i += take;
+    }
+    return Buffer.concat(parts);
   }
 }
 
