@@ -7,11 +7,11 @@
  * Every chunk is awaited, so SIGINT/SIGTERM handlers run in between; on `signal` the stream is
  * destroyed and the iteration ends (the caller sees `aborted`).
  */
-import { constants, createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { closeSync, constants, createReadStream, fstat, open as openFd } from 'node:fs';
+import { promisify } from 'node:util';
 import { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
-import { EnvironmentError } from './errors.js';
+import { EnvironmentError, UsageError } from './errors.js';
 
 export const CHUNK_BYTES = 64 * 1024;
 
@@ -20,24 +20,31 @@ export const inputName = (path: string): string => (path === '-' ? 'stdin' : pat
 
 async function openStream(path: string): Promise<Readable> {
   if (path === '-') return process.stdin;
-  let fh;
+  // A plain fd, not a FileHandle: a FIFO's fd is handed to a Socket, and a FileHandle collected by
+  // the GC later would close it a second time (EBADF, an uncaught error that ends the process).
+  let fd: number;
   try {
-    fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    fd = await promisify(openFd)(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (cause) {
     throw new EnvironmentError('ERR_FILE', `cannot read ${path}: ${(cause as Error).message}`, { cause });
   }
-  const st = await fh.stat();
+  let st;
+  try {
+    st = await promisify(fstat)(fd);
+  } catch (cause) {
+    closeSync(fd);
+    throw new EnvironmentError('ERR_FILE', `cannot read ${path}: ${(cause as Error).message}`, { cause });
+  }
   if (st.isFIFO() || st.isSocket()) {
-    // A libuv pipe (epoll): it waits for a writer without a blocked thread.
-    const fd = fh.fd;
-    // The socket owns the fd from here.
+    // A libuv pipe (epoll): it waits for a writer without a blocked thread. The socket owns the fd from here.
     return new Socket({ fd, readable: true, writable: false, allowHalfOpen: true });
   }
   if (st.isDirectory()) {
-    await fh.close();
+    closeSync(fd);
     throw new EnvironmentError('ERR_FILE', `cannot read ${path}: it is a directory`);
   }
-  return createReadStream('', { fd: fh, highWaterMark: CHUNK_BYTES });
+  // The stream owns (and closes) the fd.
+  return createReadStream('', { fd, highWaterMark: CHUNK_BYTES });
 }
 
 export interface InputChunks {
@@ -94,4 +101,52 @@ export async function readInput(path: string, signal?: AbortSignal): Promise<Inp
     },
     close,
   };
+}
+
+export interface LineOptions {
+  /** For messages: the file name, or "stdin". */
+  name: string;
+  maxLineBytes: number;
+  maxBytes: number;
+  /** What the file should hold, for the hints of the too-large errors. */
+  hintLine: string;
+  hintBytes: string;
+  /** "a targets file": for the messages. */
+  what: string;
+}
+
+/**
+ * Split a stream of chunks into lines (latin1, "\n"; a last line without one counts), calling
+ * `take(line, lineNo)` for each as it comes. A line over maxLineBytes, or more than maxBytes in all,
+ * stops the read at once (ERR_INPUT_TOO_LARGE), so /dev/zero or `yes` is refused after a few KiB.
+ */
+export async function forEachLine(chunks: AsyncIterable<Uint8Array>, o: LineOptions, take: (line: string, lineNo: number) => void): Promise<void> {
+  let bytes = 0;
+  let lineNo = 0;
+  let partial: Uint8Array[] = [];
+  let partialLen = 0;
+  const tooLarge = (message: string, hint: string) => new UsageError('ERR_INPUT_TOO_LARGE', message, { hint });
+  const lineTooLong = () => tooLarge(`${o.name}: line ${lineNo + 1} is longer than ${o.maxLineBytes} bytes: not ${o.what}`, o.hintLine);
+  for await (const chunk of chunks) {
+    bytes += chunk.length;
+    if (bytes > o.maxBytes) throw tooLarge(`${o.name}: more than ${o.maxBytes} bytes: too large for ${o.what}`, o.hintBytes);
+    let start = 0;
+    for (;;) {
+      const nl = chunk.indexOf(0x0a, start);
+      if (nl < 0) break;
+      if (partialLen + nl - start > o.maxLineBytes) throw lineTooLong();
+      const piece = chunk.subarray(start, nl);
+      const line = partialLen > 0 ? Buffer.concat([...partial, piece]).toString('latin1') : Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength).toString('latin1');
+      partial = [];
+      partialLen = 0;
+      take(line, ++lineNo);
+      start = nl + 1;
+    }
+    if (start < chunk.length) {
+      partialLen += chunk.length - start;
+      if (partialLen > o.maxLineBytes) throw lineTooLong();
+      partial.push(new Uint8Array(chunk.subarray(start)));
+    }
+  }
+  if (partialLen > 0) take(Buffer.concat(partial).toString('latin1'), ++lineNo);
 }

@@ -19,6 +19,7 @@ export const FLAG_OF: Record<string, string> = {
   bandwidth: '--bandwidth',
   retries: '--retries',
   deadlineMs: '--deadline',
+  limit: '--limit',
   maxIpsPerMac: '--max-ips-per-mac',
   op: '--op',
   ip: '--ip',

@@ -2,6 +2,8 @@
 export interface CliIo {
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
+  /** Resolves host names given as targets (default: the system's resolver, IPv4). Tests inject one. */
+  lookup?: (name: string) => Promise<string[]>;
 }
 
 const processIo = (): CliIo => ({ stdout: process.stdout, stderr: process.stderr });

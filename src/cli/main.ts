@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url';
 import type { Argv, CommandModule } from 'yargs';
 import { UsageError, isArpInjectError } from '../errors.js';
 import { exitCodeForError } from './exit-codes.js';
-import { missingValueMessage } from './options.js';
+import { missingValueMessage, takeCoerceError } from './options.js';
 import { Output } from './output.js';
 import { type CliIo, cliIo, setCliIo } from './io.js';
 import { COMMANDS, type CommandName } from './commands/meta.js';
@@ -107,6 +107,8 @@ async function run(args: string[]): Promise<void> {
       // Parse errors (unknown option, missing value) are bad input: exit 2. Throwing stops yargs
       // from running the command handler; main's catch prints it once.
       if (err && (!msg || isArpInjectError(err))) throw err;
+      const ours = takeCoerceError(msg ?? err?.message ?? '');
+      if (ours) throw ours;
       throw usageError(msg ?? err?.message ?? 'invalid arguments');
     })
     .help()
@@ -117,7 +119,7 @@ async function run(args: string[]): Promise<void> {
     .catch((err: unknown) => {
       // After an async builder (every command is one: lazyCommand), yargs rejects with its own YError
       // for a parse error (`--count` without a value) instead of calling fail(): same treatment.
-      throw err instanceof Error && err.name === 'YError' ? usageError(err.message) : err;
+      throw err instanceof Error && err.name === 'YError' ? (takeCoerceError(err.message) ?? usageError(err.message)) : err;
     });
 }
 

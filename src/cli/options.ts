@@ -5,6 +5,7 @@
  */
 import type { Argv } from 'yargs';
 import { UsageError } from '../errors.js';
+import { BANDWIDTH_FORMS, parseBandwidth } from '../pacing/flood.js';
 
 /** Names yargs uses for a missing value ("Not enough arguments following: count"): turned into ours in main's fail(). */
 export function missingValueMessage(yargsMessage: string): string | undefined {
@@ -24,6 +25,20 @@ export function requireValues<T>(y: Argv<T>, positionals: string[] = []): Argv<T
   const o = (y as unknown as { getOptions(): { string: string[]; number: string[] } }).getOptions();
   const keys = [...new Set([...o.string, ...o.number])].filter((k) => !positionals.includes(k) && k.length > 1);
   if (keys.length) y.requiresArg(keys);
+  // Number options are read as text and converted here, so a bad value is named as typed
+  // (`--count: "abc" is not a whole number`), never as yargs' NaN.
+  const numbers = [...new Set(o.number)].filter((k) => !positionals.includes(k) && k.length > 1);
+  if (numbers.length) y.string(numbers);
+  for (const k of numbers)
+    y.coerce(k, (v: unknown) => {
+      try {
+        return Array.isArray(v) ? v.map((x) => parseNumberOption(k, x)) : parseNumberOption(k, v);
+      } catch (e) {
+        // yargs rethrows a coerce error as its own YError (message only): main takes ours back.
+        if (e instanceof UsageError) coerceError = e;
+        throw e;
+      }
+    });
   return y.check((argv) => {
     for (const k of keys) {
       const v = (argv as Record<string, unknown>)[k];
@@ -43,4 +58,35 @@ export function textOutputOptions<T>(y: Argv<T>) {
     .option('quiet', { alias: 'q', type: 'boolean', describe: 'arp-scan -q: IP<TAB>MAC per reply (no vendor), then the one summary line (none with --plain)' })
     .option('format', { alias: 'F', type: 'string', describe: "arp-scan --format per reply: '${ip}\\t${mac}\\t${vendor}', also ${rtt} ${vlan} ${dup} ${hdrmac}; ${field;width} aligns (negative: left)" })
     .option('vendor-file', { type: 'string', describe: 'extra MAC prefix names, arp-scan mac-vendor.txt format (PREFIX<TAB>NAME); they beat the built-in names' });
+}
+
+let coerceError: UsageError | undefined;
+
+/** The error a number option's conversion threw, when yargs reports it by `message` (its YError). */
+export function takeCoerceError(message: string): UsageError | undefined {
+  const e = coerceError;
+  coerceError = undefined;
+  return e && e.message === message ? e : undefined;
+}
+
+/** Number options that take fractions; every other one takes whole numbers (its range is checked where it is used). */
+const FRACTIONAL = new Set(['backoff']);
+
+/**
+ * The text of a number option as a number: `--bandwidth` takes K/M/G suffixes (bits per second,
+ * as arp-scan); the rest, what Number() reads. A value that is not a number is a usage error naming
+ * the flag and the text as typed.
+ */
+export function parseNumberOption(key: string, value: unknown): number {
+  if (typeof value === 'number') return value;
+  const text = String(value);
+  if (text.trim() === '') throw new UsageError('ERR_INVALID_ARGUMENT', `${flag(key)} needs a value, not an empty string`, { hint: 'see arpinject --help' });
+  if (key === 'bandwidth') {
+    const bps = parseBandwidth(text);
+    if (bps === undefined) throw new UsageError('ERR_INVALID_NUMBER', `--bandwidth: "${text}" is not a bandwidth: give ${BANDWIDTH_FORMS}`, { hint: 'see arpinject --help' });
+    return bps;
+  }
+  const n = Number(text);
+  if (Number.isNaN(n)) throw new UsageError('ERR_INVALID_NUMBER', `${flag(key)}: "${text}" is not ${FRACTIONAL.has(key) ? 'a number' : 'a whole number'}`, { hint: 'see arpinject --help' });
+  return n;
 }

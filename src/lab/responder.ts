@@ -32,6 +32,8 @@ export interface ResponderOptions {
   claims: Claim[];
   /** Delay each reply by this many ms (default 0). */
   delayMs?: number;
+  /** Answer only requests tagged with one of these VLAN ids (the innermost tag); untagged requests are then ignored. Default: every request. */
+  vlans?: number[];
   onAnswer?: (a: AnswerRecord) => void;
 }
 
@@ -44,11 +46,16 @@ export function startResponder(opts: ResponderOptions): Responder {
   const byIp = new Map<string, Claim[]>();
   for (const c of opts.claims) byIp.set(c.ip, [...(byIp.get(c.ip) ?? []), c]);
   let answered = 0;
+  const vlans = opts.vlans && opts.vlans.length > 0 ? new Set(opts.vlans) : undefined;
   const onFrame = (f: Captured) => {
     if (f.sentId !== undefined) return; // our own reply, seen on the wire
     const d = decodeArpFrame(f.bytes);
     if (!d.ok || d.value.arp.op !== ArpOp.Request) return;
     const req = d.value;
+    if (vlans) {
+      const vid = frameVlan(req.eth);
+      if (vid === undefined || !vlans.has(vid)) return;
+    }
     for (const c of byIp.get(req.arp.targetIp) ?? []) {
       const frame = encodeArpFrame({
         op: ArpOp.Reply,

@@ -20,6 +20,12 @@ export function interfaceExists(name: string): boolean {
   return IFNAME_RE.test(name) && existsSync(`/sys/class/net/${name}`);
 }
 
+/** A valid name of an interface of this namespace, or the one error for a missing one (exit 3). */
+export function assertInterfaceExists(name: string): void {
+  assertInterfaceName(name);
+  if (!interfaceExists(name)) throw noSuchInterface(name);
+}
+
 /** The one message for a missing interface, whichever check finds it first (sysfs, iproute2, libpcap). */
 export function noSuchInterface(name: string, cause?: unknown): EnvironmentError {
   return new EnvironmentError('ERR_NO_INTERFACE', `interface ${name} does not exist in this network namespace`, {
@@ -139,6 +145,23 @@ export function localNetsOf(name: string): Array<{ base: number; len: number }> 
   } catch {
     return [];
   }
+}
+
+/**
+ * The interface's IPv4 subnets as CIDR blocks (`10.0.0.0/24`), each once, in the kernel's order
+ * (arp-scan -l reads the same, for the first address only). Host-scoped addresses are left out.
+ * A missing interface is an error here (localNetsOf, for findings, says [] instead).
+ */
+export function interfaceSubnets(name: string): string[] {
+  assertInterfaceName(name);
+  const out = new Set<string>();
+  for (const a of interfaceIpv4(name)) {
+    const ip = parseIpv4(a.address);
+    if (ip === undefined || a.scope === 'host') continue;
+    const len = a.prefixLen;
+    out.add(`${formatIpv4(len === 0 ? 0 : (ip & (~0 << (32 - len))) >>> 0)}/${len}`);
+  }
+  return [...out];
 }
 
 /** The sender IP chosen when the caller gives none, and why. */

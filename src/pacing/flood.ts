@@ -30,3 +30,22 @@ export function assertNotFlood(p: { what: string; unpacedCount: number; frames: 
   });
 }
 
+
+/**
+ * A bandwidth in bits per second, as arp-scan's --bandwidth takes it: a number with an optional
+ * K, M or G suffix (decimal multiples, either case): `256000`, `256k`, `1M`, `1.5M`. The result
+ * must be a whole number of bits per second. undefined: not a bandwidth.
+ */
+export function parseBandwidth(text: string): number | undefined {
+  const m = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*([kKmMgG]?)\s*$/.exec(text);
+  if (!m) return undefined;
+  const mult = { '': 1, k: 1e3, m: 1e6, g: 1e9 }[m[2]!.toLowerCase() as '' | 'k' | 'm' | 'g'];
+  // Decimal arithmetic on the digits: 1.1M is 1100000, not 1100000.0000000002.
+  const [int, frac = ''] = m[1]!.split('.');
+  const digits = Math.log10(mult);
+  if (frac.replace(/0+$/, '').length > digits) return undefined;
+  return Number((int || '0') + frac.padEnd(digits, '0'));
+}
+
+/** What parseBandwidth takes, for messages. */
+export const BANDWIDTH_FORMS = 'bits per second, a whole number with an optional K, M or G suffix: 256000, 256k, 1M, 1.5M';

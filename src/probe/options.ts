@@ -19,7 +19,8 @@ export function checkMac(value: string, what: string): string {
 }
 
 export function checkInt(value: unknown, what: string, min: number, max: number): number {
-  const n = typeof value === 'number' ? value : Number(value);
+  const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
+  if (Number.isNaN(n)) throw new UsageError('ERR_INVALID_NUMBER', `${what}: "${String(value)}" is not a whole number`, { hint: `give a whole number from ${min} to ${max}`, option: what });
   if (!Number.isInteger(n) || n < min || n > max) {
     throw new UsageError('ERR_INVALID_NUMBER', `${what}: "${String(value)}" must be a whole number from ${min} to ${max}`, { option: what });
   }

@@ -48,6 +48,8 @@ export interface EngineOptions {
   waitMs: number;
   /** Stop everything this long after the start. */
   deadlineMs?: number;
+  /** Stop at once when this many targets (not canaries) have answered (arp-scan --limit). */
+  limit?: number;
   /** Flow-control window: sends allowed ahead of the captured frames while replies flow (default 2048). */
   maxAhead?: number;
   /** Every reply paired with a target, with that target as a number (no parsing needed downstream). */
@@ -88,6 +90,16 @@ export interface EngineResult {
   durationMs: number;
   interrupted: boolean;
   deadlineReached: boolean;
+  /** Stopped because `limit` targets answered. */
+  limitReached: boolean;
+  /** Targets never asked (the run stopped first: limit, deadline, interrupt). */
+  notAsked: number;
+  /**
+   * Whether the run saw a target's outcome: it answered, or every attempt was sent and timed out.
+   * A target never asked, or still waiting when the run stopped early, is not settled: a verdict on
+   * silence (missing-host) must not be raised for it. False for IPs that are not targets.
+   */
+  settled: (ip: number) => boolean;
 }
 
 /** At most this many sends per timer tick, so capture callbacks get the loop in between. */
@@ -172,9 +184,19 @@ export function runSweepEngine(o: EngineOptions): Promise<EngineResult> {
     const stopTimers = () => {
       for (const t of [tickTimer, endTimer, deadlineTimer]) if (t) clock.clearTimer(t);
     };
-    const finish = (interrupted: boolean, deadlineReached = false) => {
+    const finish = (interrupted: boolean, deadlineReached = false, limitReached = false) => {
       if (finished) return;
       finished = true;
+      const end = clock.now();
+      const complete = !interrupted && !deadlineReached && !limitReached;
+      let notAsked = 0;
+      for (let i = nCanary; i < n; i++) if (attempts[i] === 0) notAsked++;
+      const settled = (ip: number): boolean => {
+        const i = index.get(ip);
+        if (i < nCanary) return false;
+        if (firstMac[i] !== 0) return true;
+        return attempts[i] === maxAttempts && (complete || lastSent[i]! + timeoutFor(maxAttempts) <= end);
+      };
       stopTimers();
       unsubscribe();
       o.signal?.removeEventListener('abort', onAbort);
@@ -194,11 +216,15 @@ export function runSweepEngine(o: EngineOptions): Promise<EngineResult> {
         durationMs: Math.round((clock.now() - start) * 1000) / 1000,
         interrupted,
         deadlineReached,
+        limitReached,
+        notAsked,
+        settled,
       });
     };
     const progress = (): SweepProgress => ({ sent, total: n, answered: answeredTargets + answeredCanaries, firstPassDone: next });
 
     const onFrame = (f: Captured) => {
+      if (finished) return; // stopped (--limit) while the link delivers the rest of a batch
       o.onCaptured?.(f);
       if (f.sentId !== undefined) {
         // Our own request on the wire: its kernel time starts the RTT of this attempt.
@@ -286,6 +312,7 @@ export function runSweepEngine(o: EngineOptions): Promise<EngineResult> {
       );
       replies++;
       o.onReply?.(r, ip);
+      if (first < 0 && i >= nCanary && o.limit !== undefined && answeredTargets >= o.limit) return finish(false, false, true);
       if (answeredTargets + answeredCanaries === n && next === n) scheduleEnd();
     };
 

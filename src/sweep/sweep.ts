@@ -13,13 +13,13 @@ import type { Link } from '../link/link.js';
 import { PcapWriter } from '../link/pcap-file.js';
 import { type Logger, silentLogger } from '../log.js';
 import { type Clock, systemClock } from '../time/clock.js';
-import { checkInt, checkIp, checkMac } from '../probe/options.js';
+import { checkInt, checkIp, checkMac, checkOp } from '../probe/options.js';
 import type { ReplyRecord, UnsolicitedRecord } from '../records/records.js';
 import { EnvironmentError, UsageError } from '../errors.js';
 import { BROADCAST_MAC, ZERO_MAC, formatIpv4, parseIpv4 } from '../wire/address.js';
 import { ArpOp } from '../wire/codes.js';
 import { encodeArpFrame } from '../wire/frame.js';
-import { DEFAULT_RATE_PPS, assertNotFlood } from '../pacing/flood.js';
+import { BANDWIDTH_FORMS, DEFAULT_RATE_PPS, assertNotFlood, parseBandwidth } from '../pacing/flood.js';
 import { DEFAULT_MAX_IPS_PER_MAC, type Finding, type Net, Observations } from '../detect/findings.js';
 import { type Severity, finding, sortFindings, worstSeverity } from '../findings/finding.js';
 import { localNetsOf } from '../link/interfaces.js';
@@ -51,20 +51,27 @@ export interface SweepOptions {
   targets: string[];
   maxTargets?: number;
   includeEdges?: boolean;
+  /** Sender IP; 'dest': each request's own target IP (arp-scan --arpspa=dest). Default: see chooseSenderIp. */
   sip?: string;
   sha?: string;
+  /** Target MAC in the ARP body (default 00:00:00:00:00:00). */
+  tha?: string;
+  /** ARP opcode (default 1, request), as probe's. */
+  op?: number | 'request' | 'reply' | string;
   ethSrc?: string;
   ethDst?: string;
   vlan?: number;
   /** Sends per second (default 500, like arp-scan). */
   ratePps?: number;
-  /** Bits per second on the wire (arp-scan's formula: 64 bytes per request); the slower of rate and bandwidth wins. */
-  bandwidth?: number;
+  /** Bits per second on the wire (arp-scan's formula: 64 bytes per request); the slower of rate and bandwidth wins. A string may carry a K/M/G suffix ("1M", "256k"). */
+  bandwidth?: number | string;
   retries?: number;
   backoff?: number;
   timeoutMs?: number;
   waitMs?: number;
   deadlineMs?: number;
+  /** Stop at once when this many targets have answered (arp-scan --limit). Findings then cover what was seen; missing-host is not raised for targets not asked. */
+  limit?: number;
   random?: boolean;
   seed?: number;
   /** Extra canaries; `canaries: false` disables them (default: one per documentation range not swept). */
@@ -136,6 +143,10 @@ export interface SweepSummary {
   ratePps: number;
   interrupted: boolean;
   deadlineReached: boolean;
+  /** Stopped early because `limit` targets answered. */
+  limitReached: boolean;
+  /** Targets never asked (the sweep stopped first: limit, deadline, Ctrl-C); not counted as unanswered. */
+  notAsked: number;
   /** Frames the kernel dropped while we listened (capture ring full): replies may be missing. */
   dropped: number;
 }
@@ -163,6 +174,19 @@ function sortedHas(a: Uint32Array, x: number): boolean {
   return false;
 }
 
+/** `sip: 'dest'` (arp-scan --arpspa=dest): every request's sender IP is its own target IP. The summary's sip says "dest". */
+export const SIP_DEST = 'dest';
+export const SIP_DEST_RULE = "dest: each request's sender IP is its own target IP (arp-scan --arpspa=dest)";
+
+function checkSweepSip(value: string): string {
+  try {
+    return checkIp(value, 'sip');
+  } catch (e) {
+    if (e instanceof UsageError) throw new UsageError(e.code, e.message, { hint: 'use dotted-quad form (192.0.2.10), 0.0.0.0 for an RFC 5227 probe, or dest: each target\'s own IP', option: 'sip' });
+    throw e;
+  }
+}
+
 /** Frame interval from a bandwidth, as arp-scan computes it (64 bytes of wire per request). */
 export const ppsForBandwidth = (bitsPerSecond: number): number => bitsPerSecond / (64 * 8);
 
@@ -176,7 +200,9 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
   const canaries = [...new Set(canaryList)].filter((c) => !targets.includes(parseIpv4(c)!));
   let ratePps = o.ratePps !== undefined ? checkInt(o.ratePps, 'ratePps', 0, 10_000_000) : SWEEP_DEFAULTS.ratePps;
   if (o.bandwidth !== undefined) {
-    const bw = ppsForBandwidth(checkInt(o.bandwidth, 'bandwidth', 512, 100_000_000_000));
+    const bps = typeof o.bandwidth === 'string' ? parseBandwidth(o.bandwidth) : o.bandwidth;
+    if (bps === undefined) throw new UsageError('ERR_INVALID_NUMBER', `bandwidth: "${o.bandwidth}" is not a bandwidth: give ${BANDWIDTH_FORMS}`, { option: 'bandwidth' });
+    const bw = ppsForBandwidth(checkInt(bps, 'bandwidth', 512, 100_000_000_000));
     ratePps = o.ratePps !== undefined && ratePps > 0 ? Math.min(ratePps, bw) : bw;
   }
   const retries = o.retries !== undefined ? checkInt(o.retries, 'retries', 0, 20) : SWEEP_DEFAULTS.retries;
@@ -187,12 +213,16 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
   const timeoutMs = o.timeoutMs !== undefined ? checkInt(o.timeoutMs, 'timeoutMs', 1, 3_600_000) : SWEEP_DEFAULTS.timeoutMs;
   const waitMs = o.waitMs !== undefined ? checkInt(o.waitMs, 'waitMs', 0, 86_400_000) : SWEEP_DEFAULTS.waitMs;
   const deadlineMs = o.deadlineMs !== undefined ? checkInt(o.deadlineMs, 'deadlineMs', 1, 2 ** 31 - 1) : undefined;
+  const limit = o.limit !== undefined ? checkInt(o.limit, 'limit', 1, 2 ** 24) : undefined;
   const vlan = o.vlan !== undefined ? checkInt(o.vlan, 'vlan', 0, 4094) : undefined;
   const sha = o.sha !== undefined ? checkMac(o.sha, 'sha') : interfaceMac(o.iface);
   const ethSrc = o.ethSrc !== undefined ? checkMac(o.ethSrc, 'ethSrc') : sha;
+  const sipDest = o.sip !== undefined && String(o.sip).toLowerCase() === 'dest';
   const chosen = o.sip !== undefined ? undefined : chooseSenderIp(o.iface, formatIpv4(targets[0]!), { sha: o.sha !== undefined ? sha : undefined, ethSrc: o.ethSrc !== undefined ? ethSrc : undefined });
-  const sip = o.sip !== undefined ? checkIp(o.sip, 'sip') : chosen!.ip;
-  const sipRule = chosen?.rule ?? 'given';
+  const sip = sipDest ? SIP_DEST : o.sip !== undefined ? checkSweepSip(o.sip) : chosen!.ip;
+  const sipRule = sipDest ? SIP_DEST_RULE : (chosen?.rule ?? 'given');
+  const tha = o.tha !== undefined ? checkMac(o.tha, 'tha') : ZERO_MAC;
+  const op = o.op !== undefined ? checkOp(o.op as string | number) : ArpOp.Request;
   if (chosen?.warning) log.warn({ sip, sipRule }, chosen.warning);
   const ethDst = o.ethDst !== undefined ? checkMac(o.ethDst, 'ethDst') : BROADCAST_MAC;
   const vlans = vlan === undefined ? [] : [{ vid: vlan }];
@@ -208,13 +238,19 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
 
   // Every request is the same but for the target IP: one buffer, 4 bytes patched per send. Sends are
   // synchronous and the pcap writer copies, so reusing it is safe (and allocates nothing per target).
-  const f = encodeArpFrame({ op: ArpOp.Request, senderMac: sha, senderIp: sip, targetMac: ZERO_MAC, targetIp: '0.0.0.0', ethSrc, ethDst, vlans });
+  // With --sip dest the sender IP is patched too (4 more bytes): each request claims its own target.
+  const f = encodeArpFrame({ op, senderMac: sha, senderIp: sipDest ? '0.0.0.0' : sip, targetMac: tha, targetIp: '0.0.0.0', ethSrc, ethDst, vlans });
+  const spaOffset = 14 + 4 * vlans.length + 14;
   const tpaOffset = 14 + 4 * vlans.length + 24;
+  const put = (at: number, ip: number) => {
+    f[at] = ip >>> 24;
+    f[at + 1] = (ip >>> 16) & 0xff;
+    f[at + 2] = (ip >>> 8) & 0xff;
+    f[at + 3] = ip & 0xff;
+  };
   const buildFrame = (ip: number): Uint8Array => {
-    f[tpaOffset] = ip >>> 24;
-    f[tpaOffset + 1] = (ip >>> 16) & 0xff;
-    f[tpaOffset + 2] = (ip >>> 8) & 0xff;
-    f[tpaOffset + 3] = ip & 0xff;
+    put(tpaOffset, ip);
+    if (sipDest) put(spaOffset, ip);
     return f;
   };
 
@@ -259,6 +295,7 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
       backoff,
       waitMs,
       deadlineMs,
+      limit,
       maxAhead: live ? Math.min(PROXY_WINDOW, Math.floor(live.ringFrames / 4)) : PROXY_WINDOW,
       onReply,
       onUnsolicited,
@@ -274,7 +311,8 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
     const swept = o.baseline ? targets.slice().sort() : undefined;
     const findings = obs.findings({
       maxIpsPerMac,
-      ...(o.baseline && swept ? { baseline: o.baseline, swept: (ip: string) => sortedHas(swept, parseIpv4(ip)!) } : {}),
+      // missing-host only for a target whose silence was observed (every attempt timed out), not one never asked.
+      ...(o.baseline && swept ? { baseline: o.baseline, swept: (ip: string) => sortedHas(swept, parseIpv4(ip)!) && r.settled(parseIpv4(ip)!) } : {}),
     });
     const dropped = link.stats().dropped;
     if (dropped > 0) {
@@ -292,7 +330,7 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
       sent: r.sent,
       replies: r.replies,
       answered: r.answered,
-      unanswered: targets.length - r.answered,
+      unanswered: targets.length - r.answered - r.notAsked,
       canariesAnswered: r.canariesAnswered,
       unsolicited: r.unsolicitedCount,
       unsolicitedByMac: r.unsolicitedByMac,
@@ -304,6 +342,8 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
       ratePps,
       interrupted: r.interrupted,
       deadlineReached: r.deadlineReached,
+      limitReached: r.limitReached,
+      notAsked: r.notAsked,
       dropped,
     };
     w?.close();

@@ -1,10 +1,12 @@
 /**
- * Sweep targets: CIDR blocks, ranges (a-b, or a-N for the last octet), single IPs, one per argument
+ * Sweep targets: CIDR blocks, net:mask blocks (arp-scan's 10.0.0.0:255.255.255.0), ranges (a-b, or
+ * a-N for the last octet), single IPs, one per argument
  * or per line of a file (# comments). Expanded to a deduplicated Uint32Array in the order given.
  * For prefixes shorter than /31 the network and broadcast addresses are left out (they are never
  * answered: the kernel rejects ARP for broadcast targets), unless includeEdges is set.
  */
 import { UsageError } from '../errors.js';
+import { forEachLine } from '../read-input.js';
 import { formatIpv4, parseIpv4 } from '../wire/address.js';
 
 export const DEFAULT_MAX_TARGETS = 65_536;
@@ -21,17 +23,38 @@ export interface TargetBlock {
   text: string;
 }
 
+/** The target forms, for hints. */
+export const TARGET_FORMS = 'use 10.0.0.0/24, 10.0.0.0:255.255.255.0, 10.0.0.10-10.0.0.99, 10.0.0.10-99 or 10.0.0.7';
+
+/** The prefix length of a netmask (uint32), or -1 when its one bits are not contiguous from the top. */
+export function prefixOfMask(mask: number): number {
+  const inv = ~mask >>> 0;
+  if ((inv & (inv + 1)) !== 0) return -1;
+  return 32 - Math.log2(inv + 1);
+}
+
 /** Parse one target expression into an inclusive block. */
 export function parseTarget(text: string, opts: TargetOptions = {}): TargetBlock {
   const t = text.trim();
-  const bad = (why: string) => new UsageError('ERR_INVALID_ARGUMENT', `target "${text}": ${why}`, { hint: 'use 10.0.0.0/24, 10.0.0.10-10.0.0.99, 10.0.0.10-99 or 10.0.0.7' });
+  const bad = (why: string) => new UsageError('ERR_INVALID_ARGUMENT', `target "${text}": ${why}`, { hint: TARGET_FORMS });
   const slash = t.indexOf('/');
-  if (slash >= 0) {
-    const base = parseIpv4(t.slice(0, slash));
-    const lenText = t.slice(slash + 1);
-    const len = /^\d{1,2}$/.test(lenText) ? Number(lenText) : NaN;
-    if (base === undefined) throw bad('not an IPv4 address before "/"');
-    if (!(len >= 0 && len <= 32)) throw bad('prefix length must be 0-32');
+  const colon = t.indexOf(':');
+  if (slash >= 0 || colon >= 0) {
+    const sep = slash >= 0 ? '/' : ':';
+    const at = slash >= 0 ? slash : colon;
+    const base = parseIpv4(t.slice(0, at));
+    const after = t.slice(at + 1);
+    if (base === undefined) throw bad(`not an IPv4 address before "${sep}"`);
+    let len: number;
+    if (sep === '/') {
+      len = /^\d{1,2}$/.test(after) ? Number(after) : NaN;
+      if (!(len >= 0 && len <= 32)) throw bad('prefix length must be 0-32');
+    } else {
+      const m = parseIpv4(after);
+      if (m === undefined) throw bad('not a netmask after ":" (dotted quad, e.g. 255.255.255.0)');
+      len = prefixOfMask(m);
+      if (len < 0) throw bad(`netmask ${formatIpv4(m)} is not contiguous (its one bits must come first, as 255.255.255.0 or 255.255.240.0)`);
+    }
     const mask = len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
     let first = (base & mask) >>> 0;
     let last = (first | (~mask >>> 0)) >>> 0;
@@ -77,62 +100,44 @@ export interface StreamTargetOptions extends TargetOptions {
   maxBytes?: number;
 }
 
-const tooLarge = (message: string, hint: string) => new UsageError('ERR_INPUT_TOO_LARGE', message, { hint });
-
 /**
  * Read targets from a stream of chunks, line by line: each target is checked as it comes (the line
  * is named in the message), and reading stops at the first line, byte or target count over its limit,
  * so /dev/zero or `yes` is refused after a few KiB instead of filling memory.
+ * `keep`: tokens the parser refuses that the caller takes as they are (host names, resolved later), one target each.
  */
-export async function targetsFromChunks(chunks: AsyncIterable<Uint8Array>, opts: StreamTargetOptions): Promise<string[]> {
-  const maxLine = opts.maxLineBytes ?? MAX_TARGET_LINE_BYTES;
-  const maxBytes = opts.maxBytes ?? MAX_TARGET_FILE_BYTES;
+export async function targetsFromChunks(chunks: AsyncIterable<Uint8Array>, opts: StreamTargetOptions & { keep?: (token: string) => boolean }): Promise<string[]> {
   const max = opts.maxTargets ?? DEFAULT_MAX_TARGETS;
   const out: string[] = [];
   let total = 0;
-  let bytes = 0;
-  let lineNo = 0;
-  let partial: Uint8Array[] = [];
-  let partialLen = 0;
-  const takeLine = (line: string) => {
-    lineNo++;
-    for (const t of lineTargets(line)) {
-      let b: TargetBlock;
-      try {
-        b = parseTarget(t, opts);
-      } catch (e) {
-        if (e instanceof UsageError) throw new UsageError(e.code, `${opts.name}, line ${lineNo}: ${e.message}`, e.hint !== undefined ? { hint: e.hint } : {});
-        throw e;
+  await forEachLine(
+    chunks,
+    {
+      name: opts.name,
+      maxLineBytes: opts.maxLineBytes ?? MAX_TARGET_LINE_BYTES,
+      maxBytes: opts.maxBytes ?? MAX_TARGET_FILE_BYTES,
+      what: 'a targets file',
+      hintLine: 'give one or more targets per line (CIDR, range or IP), # for comments',
+      hintBytes: 'give CIDR blocks or ranges instead of one IP a line',
+    },
+    (line, lineNo) => {
+      for (const t of lineTargets(line)) {
+        let size: number;
+        try {
+          const b = parseTarget(t, opts);
+          size = b.last >= b.first ? b.last - b.first + 1 : 0;
+        } catch (e) {
+          if (!(e instanceof UsageError)) throw e;
+          if (!opts.keep?.(t)) throw new UsageError(e.code, `${opts.name}, line ${lineNo}: ${e.message}`, e.hint !== undefined ? { hint: e.hint } : {});
+          size = 1;
+        }
+        total += size;
+        if (total > max)
+          throw new UsageError('ERR_INPUT_TOO_LARGE', `${opts.name}: more than ${max} targets by line ${lineNo} (the limit)`, { hint: 'a sweep that large takes a while and floods the segment: raise the limit explicitly with --max-targets' });
+        out.push(t);
       }
-      total += b.last >= b.first ? b.last - b.first + 1 : 0;
-      if (total > max)
-        throw tooLarge(`${opts.name}: more than ${max} targets by line ${lineNo} (the limit)`, `a sweep that large takes a while and floods the segment: raise the limit explicitly with --max-targets`);
-      out.push(t);
-    }
-  };
-  const lineTooLong = () => tooLarge(`${opts.name}: line ${lineNo + 1} is longer than ${maxLine} bytes: not a targets file`, 'give one or more targets per line (CIDR, range or IP), # for comments');
-  for await (const chunk of chunks) {
-    bytes += chunk.length;
-    if (bytes > maxBytes) throw tooLarge(`${opts.name}: more than ${maxBytes} bytes: too large for a targets file`, 'give CIDR blocks or ranges instead of one IP a line');
-    let start = 0;
-    for (;;) {
-      const nl = chunk.indexOf(0x0a, start);
-      if (nl < 0) break;
-      if (partialLen + nl - start > maxLine) throw lineTooLong();
-      const piece = chunk.subarray(start, nl);
-      const line = partialLen > 0 ? Buffer.concat([...partial, piece]).toString('latin1') : Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength).toString('latin1');
-      partial = [];
-      partialLen = 0;
-      takeLine(line);
-      start = nl + 1;
-    }
-    if (start < chunk.length) {
-      partialLen += chunk.length - start;
-      if (partialLen > maxLine) throw lineTooLong();
-      partial.push(new Uint8Array(chunk.subarray(start)));
-    }
-  }
-  if (partialLen > 0) takeLine(Buffer.concat(partial).toString('latin1'));
+    },
+  );
   return out;
 }
 

@@ -11,6 +11,13 @@ export const PROGRESS_EVERY_MS = 1000;
 import { type Severity, failsOn } from '../../findings/finding.js';
 import { ReplyLines, loadVendorFile, textMode } from '../text-modes.js';
 import type { ProbeArgs } from './probe.js';
+import { UsageError } from '../../errors.js';
+import { inputName } from '../../read-input.js';
+import { parseIpv4 } from '../../wire/address.js';
+import { cliIo } from '../io.js';
+import { describeResolution, resolveHostNames } from '../resolve.js';
+import { readTipsFile } from '../target-file.js';
+import { assertInterfaceExists } from '../../link/interfaces.js';
 
 export function runProbe(argv: ProbeArgs): Promise<void> {
   return runCommand(argv, async ({ out, log, signal }) => {
@@ -18,9 +25,31 @@ export function runProbe(argv: ProbeArgs): Promise<void> {
     const mode = textMode(argv);
     const lines = mode ? new ReplyLines(mode) : undefined;
     if (argv.vendorFile !== undefined) loadVendorFile(argv.vendorFile, log);
+    // Checked here, not in the builder: the default command's checks would also run for --help.
+    if ((argv.tip === undefined || argv.tip.length === 0) && argv.file === undefined)
+      throw new UsageError('ERR_INVALID_ARGUMENT', 'give at least one target: --tip IP (or --file FILE)', { hint: 'see arpinject --help' });
+    const fromFile = argv.file !== undefined ? await readTipsFile(argv.file, signal) : [];
+    if (fromFile === undefined) {
+      out.note(`interrupted while reading targets from ${inputName(argv.file!)}: nothing sent`);
+      return ExitCode.OK; // the signal's own code (130/143) replaces it
+    }
+    const given = [...(argv.tip ?? []).map(String), ...fromFile];
+    if (given.length === 0) throw new UsageError('ERR_INVALID_ARGUMENT', `no target: ${inputName(argv.file!)} holds none`, { hint: 'one target (IPv4 address or host name) per line' });
+    const injected = cliIo().lookup;
+    const named = await resolveHostNames(given, {
+      literal: (t) => parseIpv4(t) !== undefined,
+      what: '--tip',
+      code: 'ERR_INVALID_IP',
+      // No DNS query for a run that cannot start: the interface first (an injected lookup sends nothing).
+      ...(injected ? { lookup: injected } : { beforeLookup: () => assertInterfaceExists(argv.iface) }),
+    });
+    for (const r of named.resolved) {
+      out.note(describeResolution(r));
+      log.info(r, 'resolved');
+    }
     const result = await probe({
       iface: argv.iface,
-      targets: argv.tip.map(String),
+      targets: named.targets,
       sip: argv.sip,
       sha: argv.sha,
       tha: argv.tha,

@@ -11,7 +11,8 @@ import { COMMANDS } from './meta.js';
 
 export interface ProbeArgs extends GlobalArgs {
   iface: string;
-  tip: string[];
+  tip?: string[];
+  file?: string;
   sip?: string;
   sha?: string;
   tha?: string;
@@ -41,7 +42,8 @@ export interface ProbeArgs extends GlobalArgs {
 export function probeOptions<T>(y: Argv<T>) {
   return y
     .option('iface', { alias: 'i', type: 'string', demandOption: 'give the interface to send on: --iface IF', describe: 'interface to send on and capture from' })
-    .option('tip', { alias: 't', type: 'string', array: true, demandOption: 'give at least one target: --tip IP', describe: 'target IP to ask about (repeatable)' })
+    .option('tip', { alias: 't', type: 'string', array: true, describe: 'target IP or host name to ask about (repeatable; a name is resolved once, at the start)' })
+    .option('file', { alias: 'f', type: 'string', describe: 'more targets from a file (- for stdin): IPs or host names, one or more per line, # comments (arp-scan -f)' })
     .option('sip', { type: 'string', describe: "sender IP (default: the interface's address, else the kernel's source for the route)" })
     .option('sha', { type: 'string', describe: "sender MAC (default: the interface's MAC)" })
     .option('tha', { type: 'string', describe: 'target MAC in the ARP body (default 00:00:00:00:00:00)' })

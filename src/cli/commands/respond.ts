@@ -17,6 +17,7 @@ export interface RespondArgs extends GlobalArgs {
   ethSrc?: string;
   delay?: number;
   duration?: number;
+  vlan?: number[];
 }
 
 export function parseClaim(text: string, defaultMac: () => string, ethSrc?: string): Claim {
@@ -35,6 +36,7 @@ export const respondCommand: CommandModule<GlobalArgs, RespondArgs> = {
       .option('claim', { type: 'string', array: true, demandOption: 'give at least one --claim IP[=MAC]', describe: 'IP[=MAC] to answer for (repeat an IP with other MACs to answer several times)' })
       .option('eth-src', { type: 'string', describe: 'Ethernet source for the replies when it must differ from the ARP sender MAC' })
       .option('delay', { type: 'number', describe: 'ms to delay each reply' })
+      .option('vlan', { type: 'number', array: true, describe: 'answer only requests tagged with this VLAN id (repeatable); untagged requests are then ignored' })
       .option('duration', { type: 'number', describe: 'seconds to run (default: until SIGINT/SIGTERM)' }) as unknown as Argv<RespondArgs>),
   handler: (argv) =>
     runCommand(argv, async ({ out, log, signal }) => {
@@ -42,16 +44,18 @@ export const respondCommand: CommandModule<GlobalArgs, RespondArgs> = {
       const claims = argv.claim.map((c) => parseClaim(c, () => interfaceMac(argv.iface), ethSrc));
       const delayMs = argv.delay !== undefined ? checkInt(argv.delay, '--delay', 0, 60_000) : 0;
       const durationS = argv.duration !== undefined ? checkInt(argv.duration, '--duration', 1, 86_400 * 365) : undefined;
+      const vlans = argv.vlan !== undefined ? [...new Set(argv.vlan.map((v) => checkInt(v, '--vlan', 0, 4094)))] : undefined;
       const link = PcapLink.open(argv.iface, { logger: log });
       const responder = startResponder({
         link,
         clock: systemClock,
         claims,
         delayMs,
+        ...(vlans ? { vlans } : {}),
         onAnswer: (a) => (out.json ? out.record(a) : out.line(`answered ${a.ip} is-at ${a.mac}${a.vlan !== null ? ` vlan ${a.vlan}` : ''} to ${a.to}`)),
       });
-      if (out.json) out.record({ type: 'ready', iface: argv.iface, claims });
-      else out.line(`answering on ${argv.iface} for ${claims.map((c) => `${c.ip}=${c.mac}`).join(', ')}`);
+      if (out.json) out.record({ type: 'ready', iface: argv.iface, claims, ...(vlans ? { vlans } : {}) });
+      else out.line(`answering on ${argv.iface} for ${claims.map((c) => `${c.ip}=${c.mac}`).join(', ')}${vlans ? `, requests tagged VLAN ${vlans.join(', ')} only` : ''}`);
       await new Promise<void>((resolve) => {
         const t = durationS !== undefined ? setTimeout(resolve, durationS * 1000) : undefined;
         signal.addEventListener('abort', () => {

@@ -7,7 +7,10 @@ import { readBaseline } from '../../sweep/baseline.js';
 import type { SweepProgress } from '../../sweep/engine.js';
 import { ReplyNdjson } from '../../sweep/ndjson.js';
 import { SWEEP_DEFAULTS, type SweepOptions, type SweepResult, type SweepSummary, sweep } from '../../sweep/sweep.js';
-import { targetsFromChunks } from '../../sweep/targets.js';
+import { parseTarget, targetsFromChunks } from '../../sweep/targets.js';
+import { assertInterfaceExists, interfaceSubnets } from '../../link/interfaces.js';
+import { cliIo } from '../io.js';
+import { describeResolution, isHostName, resolveHostNames } from '../resolve.js';
 import { inputName, readInput } from '../../read-input.js';
 import { checkInt } from '../../probe/options.js';
 import { vendorDisplay } from '../../records/vendor.js';
@@ -23,8 +26,11 @@ export interface SweepArgs extends GlobalArgs {
   iface: string;
   targets?: string[];
   file?: string;
+  localnet: boolean;
   sip?: string;
   sha?: string;
+  tha?: string;
+  op?: string;
   ethSrc?: string;
   ethDst?: string;
   vlan?: number;
@@ -35,6 +41,7 @@ export interface SweepArgs extends GlobalArgs {
   timeout?: number;
   wait?: number;
   deadline?: number;
+  limit?: number;
   random?: boolean;
   seed?: number;
   canary?: string[];
@@ -58,7 +65,8 @@ export interface SweepArgs extends GlobalArgs {
 /** Targets from a file or stdin, streamed line by line (bounded; Ctrl-C works while it waits). undefined: interrupted. */
 async function readTargetsFile(path: string, signal: AbortSignal, maxTargets: number | undefined, includeEdges: boolean): Promise<string[] | undefined> {
   const input = await readInput(path, signal);
-  const targets = await targetsFromChunks(input.chunks, { name: inputName(path), includeEdges, ...(maxTargets !== undefined ? { maxTargets } : {}) });
+  // Host names are kept as they are: resolved with the command line's, once, before the sweep.
+  const targets = await targetsFromChunks(input.chunks, { name: inputName(path), includeEdges, keep: isHostName, ...(maxTargets !== undefined ? { maxTargets } : {}) });
   return input.aborted ? undefined : targets;
 }
 
@@ -118,7 +126,8 @@ export function formatSweepSummary(s: SweepSummary): string {
     `${s.answered} answered, ${s.unanswered} unanswered, ${s.responders} responder MAC(s), ${s.findings} finding(s)` +
     `${s.unsolicited ? `, ${s.unsolicited} unsolicited` : ''}${s.malformed ? `, ${s.malformed} malformed dropped` : ''}, ${secs(s.durationMs)}` +
     `${s.dropped > 0 ? `, ${s.dropped} frames LOST by the capture (replies may be missing)` : ', 0 lost by the capture'}` +
-    `${s.interrupted ? ', INTERRUPTED' : ''}${s.deadlineReached ? ', DEADLINE REACHED' : ''} ---`
+    `${s.interrupted ? ', INTERRUPTED' : ''}${s.deadlineReached ? ', DEADLINE REACHED' : ''}${s.limitReached ? `, LIMIT REACHED: stopped early after ${s.answered} answered` : ''}` +
+    `${s.notAsked ? `, ${s.notAsked} not asked` : ''} ---`
   );
 }
 
@@ -128,22 +137,26 @@ export const sweepCommand: CommandModule<GlobalArgs, SweepArgs> = {
     requireValues(
     textOutputOptions(
     y
-      .positional('targets', { type: 'string', array: true, describe: 'CIDR (10.0.0.0/24), range (10.0.0.10-10.0.0.99 or 10.0.0.10-99) or IP' })
+      .positional('targets', { type: 'string', array: true, describe: 'CIDR (10.0.0.0/24), net:mask (10.0.0.0:255.255.255.0), range (10.0.0.10-10.0.0.99 or 10.0.0.10-99), IP or host name' })
       .option('iface', { alias: 'i', type: 'string', demandOption: 'give the interface to sweep on: --iface IF', describe: 'interface to send on and capture from' })
       .option('file', { alias: 'f', type: 'string', describe: 'read targets from a file (- for stdin), one or more per line, # comments' })
-      .option('sip', { type: 'string', describe: "sender IP (default: the interface's address, else the kernel's source for the route)" })
+      .option('localnet', { alias: 'l', type: 'boolean', default: false, describe: "every IPv4 subnet configured on --iface (arp-scan -l), network and broadcast left out; with other targets, the union" })
+      .option('sip', { type: 'string', describe: "sender IP, or dest: each request's own target IP (arp-scan --arpspa=dest) (default: the interface's address, else the kernel's source for the route)" })
       .option('sha', { type: 'string', describe: "sender MAC (default: the interface's MAC)" })
+      .option('tha', { type: 'string', describe: 'target MAC in the ARP body (default 00:00:00:00:00:00)' })
+      .option('op', { type: 'string', describe: 'ARP opcode: request, reply or a number (default request)' })
       .option('eth-src', { type: 'string', describe: 'Ethernet source (default: the sender MAC)' })
       .option('eth-dst', { type: 'string', describe: 'Ethernet destination (default broadcast)' })
       .option('vlan', { type: 'number', describe: '802.1Q-tag the requests with this VLAN id' })
       .option('rate', { type: 'number', describe: `requests per second (default ${SWEEP_DEFAULTS.ratePps}; 0 = as fast as possible)` })
       .option('yes-flood', { type: 'boolean', default: false, describe: 'allow --rate 0 above 4096 targets, or above 10,000 pps for more than 10,000 frames' })
-      .option('bandwidth', { type: 'number', describe: 'bits per second on the wire (64 bytes per request, as arp-scan); the slower of --rate and --bandwidth wins' })
+      .option('bandwidth', { type: 'number', describe: 'bits per second on the wire, K/M/G suffixes as arp-scan (256k, 1M, 1.5M; 64 bytes per request); the slower of --rate and --bandwidth wins' })
       .option('retries', { type: 'number', describe: `extra attempts for unanswered targets (default ${SWEEP_DEFAULTS.retries})` })
       .option('backoff', { type: 'number', describe: `timeout multiplier per attempt (default ${SWEEP_DEFAULTS.backoff})` })
       .option('timeout', { type: 'number', describe: `ms a target waits for an answer before it is asked again (default ${SWEEP_DEFAULTS.timeoutMs}: covers proxy_delay)` })
       .option('wait', { type: 'number', describe: `ms to keep listening after the last request (default ${SWEEP_DEFAULTS.waitMs})` })
       .option('deadline', { type: 'number', describe: 'stop the whole sweep after this many ms' })
+      .option('limit', { alias: 'M', type: 'number', describe: 'stop as soon as this many targets have answered (arp-scan --limit); exit 1 if fewer did' })
       .option('random', { type: 'boolean', describe: 'ask in random order' })
       .option('seed', { type: 'number', describe: 'seed for --random (repeatable order)' })
       .option('canary', { type: 'string', array: true, describe: 'extra canary IP that no host may answer for (repeatable)' })
@@ -169,8 +182,32 @@ export const sweepCommand: CommandModule<GlobalArgs, SweepArgs> = {
         out.note(`interrupted while reading targets from ${inputName(argv.file!)}: nothing sent`);
         return ExitCode.OK; // the signal's own code (130/143) replaces it
       }
-      const targets = [...(argv.targets ?? []).map(String), ...fromFile];
-      if (targets.length === 0) throw new UsageError('ERR_INVALID_ARGUMENT', 'no targets: give CIDR blocks, ranges or IPs, or --file FILE');
+      let local: string[] = [];
+      if (argv.localnet) {
+        local = interfaceSubnets(argv.iface);
+        if (local.length === 0)
+          throw new UsageError('ERR_INVALID_ARGUMENT', `--localnet: ${argv.iface} has no IPv4 subnet to sweep`, { hint: `give the targets (CIDR, net:mask, range, IP), or add an address: ip addr add 192.0.2.10/24 dev ${argv.iface}` });
+        out.note(`--localnet: ${local.join(', ')} on ${argv.iface}`);
+        log.info({ iface: argv.iface, subnets: local }, 'localnet');
+      }
+      const given = [...(argv.targets ?? []).map(String), ...fromFile];
+      const literal = (t: string): boolean => {
+        try {
+          parseTarget(t);
+          return true;
+        } catch {
+          return false;
+        }
+      };
+      const injected = cliIo().lookup;
+      // No DNS query for a run that cannot start: the interface first (an injected lookup sends nothing).
+      const named = await resolveHostNames(given, { literal, what: 'target', ...(injected ? { lookup: injected } : { beforeLookup: () => assertInterfaceExists(argv.iface) }) });
+      for (const r of named.resolved) {
+        out.note(describeResolution(r));
+        log.info(r, 'resolved');
+      }
+      const targets = [...named.targets, ...local];
+      if (targets.length === 0) throw new UsageError('ERR_INVALID_ARGUMENT', 'no targets: give CIDR blocks, ranges, IPs or host names, --file FILE, or --localnet');
       const baseline = argv.baseline !== undefined ? readBaseline(argv.baseline) : undefined;
       const mode = textMode(argv);
       const lines = mode ? new ReplyLines(mode) : undefined;
@@ -188,6 +225,8 @@ export const sweepCommand: CommandModule<GlobalArgs, SweepArgs> = {
         maxTargets: argv.maxTargets,
         sip: argv.sip,
         sha: argv.sha,
+        tha: argv.tha,
+        op: argv.op,
         ethSrc: argv.ethSrc,
         ethDst: argv.ethDst,
         vlan: argv.vlan,
@@ -199,6 +238,7 @@ export const sweepCommand: CommandModule<GlobalArgs, SweepArgs> = {
         timeoutMs: argv.timeout,
         waitMs: argv.wait,
         deadlineMs: argv.deadline,
+        limit: argv.limit,
         ...(argv.random ? { random: true } : {}),
         seed: argv.seed,
         canaries: argv.canaries ? (argv.canary ?? []).map(String) : false,
@@ -237,12 +277,19 @@ export const sweepCommand: CommandModule<GlobalArgs, SweepArgs> = {
           for (const f of result.findings) out.line(formatFinding(f, out.paint));
         }
       }
-      if (!lines || lines.summaryLine) out.summary({ ...result.summary, failOn, ok: failing.length === 0 }, () => [formatSweepSummary(result.summary)]);
+      // --limit as arp-scan: fewer targets answered than the limit is a failure (exit 1).
+      const limitMet = argv.limit === undefined || result.summary.answered >= argv.limit;
+      const ok = failing.length === 0 && limitMet;
+      if (!lines || lines.summaryLine) out.summary({ ...result.summary, ...(argv.limit !== undefined ? { limit: argv.limit } : {}), failOn, ok }, () => [
+        formatSweepSummary(result.summary),
+        ...(limitMet ? [] : [`limit ${argv.limit}: only ${result.summary.answered} target(s) answered`]),
+      ]);
+      else if (!limitMet) out.note(`limit ${argv.limit}: only ${result.summary.answered} target(s) answered`);
       // The results above are printed first: a full disk loses the rest of the capture, not the sweep.
       if (result.fileError) {
         out.error(result.fileError);
         return ExitCode.ENVIRONMENT;
       }
-      return failing.length === 0 ? ExitCode.OK : ExitCode.NOT_MET;
+      return ok ? ExitCode.OK : ExitCode.NOT_MET;
     }),
 };
