@@ -13,6 +13,7 @@ import { ArpOp, arpOpName } from '../wire/codes.js';
 import { decodeArpFrame, frameVlan } from '../wire/frame.js';
 import type { WireIssue } from '../wire/result.js';
 import type { Finding, FindingKind, Severity } from '../findings/finding.js';
+import { vendorOf } from '../records/vendor.js';
 
 /** The kinds watch raises (all from the one registry, src/findings/finding.ts). */
 export type WatchFindingKind = Extract<FindingKind, 'capture-drops' | 'reply-storm' | 'flip-flop' | 'ip-moved' | 'ip-conflict' | 'gratuitous' | 'eth-src-mismatch' | 'unsolicited' | 'host-scoped-sender' | 'loopback-sender' | 'bogus-sender' | 'malformed'>;
@@ -35,6 +36,8 @@ export interface ArpRecord {
   /** Every tag, outermost first, only when the frame is double-tagged (QinQ). */
   vlans?: number[];
   sha: string;
+  /** Vendor of `sha` (src/records/vendor.ts), null when unknown. */
+  vendor: string | null;
   spa: string;
   tha: string;
   tpa: string;
@@ -184,7 +187,7 @@ export class ArpWatcher {
     this.hostScoped = new Set(opts.hostScoped ?? []);
   }
 
-  private finding(f: Omit<WatchFinding, 'type' | 'time'>, time: number, dedupKey: string, everyMs = Infinity): void {
+  private finding(f: Omit<WatchFinding, 'type' | 'time' | 'vendor'>, time: number, dedupKey: string, everyMs = Infinity): void {
     const until = this.raised.get(dedupKey);
     if (until !== undefined && time < until) return;
     this.raised.delete(dedupKey); // re-insert: Map order = oldest first, for the cap below
@@ -192,7 +195,7 @@ export class ArpWatcher {
     if (this.raised.size > MAX_RAISED) this.raised.delete(this.raised.keys().next().value!);
     this.counts.findings++;
     this.byKind[f.kind] = (this.byKind[f.kind] ?? 0) + 1;
-    this.emit({ type: 'finding', time: iso(time), ...f });
+    this.emit({ type: 'finding', time: iso(time), ...f, vendor: f.mac !== null ? vendorOf(f.mac) : null });
   }
 
   /** Frames the capture lost (kernel drops), reported in the summary; set by noteDropped(). */
@@ -243,6 +246,7 @@ export class ArpWatcher {
       vlan: vlan ?? null,
       ...(eth.vlans.length > 1 ? { vlans: eth.vlans.map((v) => v.vid) } : {}),
       sha: arp.senderMac,
+      vendor: vendorOf(arp.senderMac),
       spa: arp.senderIp,
       tha: arp.targetMac,
       tpa: arp.targetIp,
