@@ -34,6 +34,8 @@ export type { SweepOptions, SweepResult, SweepSummary, SweepPlanInfo } from './s
 export type { SweepProgress } from './sweep/engine.js';
 export { expandTargets, parseTarget, targetsFromText, targetsFromChunks, defaultCanaries } from './sweep/targets.js';
 export { parseBaseline, readBaseline } from './sweep/baseline.js';
+export { vendorOf, vendorLabel, parseVendorFile, setVendorOverrides, BUILTIN_VENDORS } from './records/vendor.js';
+export type { VendorEntries, VendorFileResult } from './records/vendor.js';
 export { detect, Observations, SEVERITIES, severityRank, DEFAULT_MAX_IPS_PER_MAC } from './detect/findings.js';
 export type { Finding, FindingKind, Severity, DetectInput } from './detect/findings.js';
 

@@ -51,6 +51,15 @@ export function requireValues<T>(y: Argv<T>, positionals: string[] = []): Argv<T
   });
 }
 
+/** Script-friendly text output (probe and sweep): arp-scan's -x, -q and -F, and a vendor file (src/cli/text-modes.ts). */
+export function textOutputOptions<T>(y: Argv<T>) {
+  return y
+    .option('plain', { alias: 'x', type: 'boolean', describe: 'arp-scan -x lines: IP<TAB>MAC<TAB>VENDOR per reply, "(DUP: n)" on repeats; nothing else on stdout (findings on stderr)' })
+    .option('quiet', { alias: 'q', type: 'boolean', describe: 'arp-scan -q: IP<TAB>MAC per reply (no vendor), then the one summary line (none with --plain)' })
+    .option('format', { alias: 'F', type: 'string', describe: "arp-scan --format per reply: '${ip}\\t${mac}\\t${vendor}', also ${rtt} ${vlan} ${dup} ${hdrmac}; ${field;width} aligns (negative: left)" })
+    .option('vendor-file', { type: 'string', describe: 'extra MAC prefix names, arp-scan mac-vendor.txt format (PREFIX<TAB>NAME); they beat the built-in names' });
+}
+
 let coerceError: UsageError | undefined;
 
 /** The error a number option's conversion threw, when yargs reports it by `message` (its YError). */

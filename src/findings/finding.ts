@@ -1,8 +1,10 @@
 /**
  * The one findings model: one `Finding` shape for every command (probe, sweep, watch, trigger), one
  * registry of kinds (default severity, one-line meaning, README anchor), one worst/fails-on rule.
- * A new rule is a row here plus the code that raises it. Pure: no I/O, no clock.
+ * A new rule is a row here plus the code that raises it. Pure: no I/O, no clock (the vendor name of
+ * `mac` comes from a read-only table, read once on first use: src/records/vendor.ts).
  */
+import { vendorOf } from '../records/vendor.js';
 
 export type Severity = 'info' | 'warning' | 'critical';
 export const SEVERITIES: readonly Severity[] = ['info', 'warning', 'critical'];
@@ -73,6 +75,8 @@ export interface Finding {
   severity: Severity;
   /** The MAC the finding is about (null when it is about an IP only). */
   mac: string | null;
+  /** Vendor of `mac` (src/records/vendor.ts), null when unknown or when there is no MAC. */
+  vendor: string | null;
   ips: string[];
   /** One sentence for a person. */
   message: string;
@@ -85,8 +89,8 @@ export interface Finding {
 }
 
 /** Build a finding with the kind's default severity unless the rule says otherwise. */
-export function finding(kind: FindingKind, f: Omit<Finding, 'type' | 'kind' | 'severity'> & { severity?: Severity }): Finding {
-  return { type: 'finding', kind, severity: f.severity ?? FINDING_KINDS[kind].severity, mac: f.mac, ips: f.ips, message: f.message, evidence: f.evidence, ...(f.time !== undefined ? { time: f.time } : {}), ...(f.vlan !== undefined ? { vlan: f.vlan } : {}) };
+export function finding(kind: FindingKind, f: Omit<Finding, 'type' | 'kind' | 'severity' | 'vendor'> & { severity?: Severity }): Finding {
+  return { type: 'finding', kind, severity: f.severity ?? FINDING_KINDS[kind].severity, mac: f.mac, vendor: f.mac !== null ? vendorOf(f.mac) : null, ips: f.ips, message: f.message, evidence: f.evidence, ...(f.time !== undefined ? { time: f.time } : {}), ...(f.vlan !== undefined ? { vlan: f.vlan } : {}) };
 }
 
 /** The worst severity among the findings, or null when there are none. */

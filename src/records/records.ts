@@ -1,4 +1,5 @@
 import { type ArpFrame, frameVlan } from '../wire/frame.js';
+import { vendorOf } from './vendor.js';
 
 /**
  * The records a probe produces. Field names are a public contract: they are what `--json` prints
@@ -12,6 +13,8 @@ export interface ReplyRecord {
   ip: string;
   /** The MAC that claims `tip`: the reply's ARP sender hardware address. */
   mac: string;
+  /** Vendor of `mac` (IEEE registry, arp-scan's extra names, --vendor-file), null when unknown. */
+  vendor: string | null;
   /** Ethernet source of the reply frame. */
   ethSrc: string;
   ethDst: string;
@@ -59,6 +62,8 @@ export interface UnsolicitedRecord {
   /** Reply sender IP and MAC (what it claims). */
   ip: string;
   mac: string;
+  /** Vendor of `mac`, null when unknown. */
+  vendor: string | null;
   ethSrc: string;
   ethDst: string;
   tha: string;
@@ -129,6 +134,7 @@ export function replyRecord(
     iface,
     ip: req.tip,
     mac,
+    vendor: vendorOf(mac),
     ethSrc: fr.eth.src,
     ethDst: fr.eth.dst,
     vlan: frameVlan(fr.eth) ?? null,
@@ -152,6 +158,7 @@ export function unsolicitedRecord(iface: string, fr: ArpFrame, time: number): Un
     iface,
     ip: fr.arp.senderIp,
     mac: fr.arp.senderMac,
+    vendor: vendorOf(fr.arp.senderMac),
     ethSrc: fr.eth.src,
     ethDst: fr.eth.dst,
     tha: fr.arp.targetMac,

@@ -16,7 +16,9 @@ const FLUSH_MS = 50;
 const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
 const K_IP = bytes(',"ip":"');
 const K_MAC = bytes('","mac":"');
-const K_ETHSRC = bytes('","ethSrc":"');
+const K_VENDOR = bytes('","vendor":');
+const K_ETHSRC = bytes(',"ethSrc":"');
+const NULL = bytes('null');
 const K_ETHDST = bytes('","ethDst":"');
 const K_VLAN = bytes('","vlan":');
 const K_RTT = bytes(',"rttMs":');
@@ -129,12 +131,17 @@ export class ReplyNdjson {
       this.head = bytes(`{"type":"reply","iface":${JSON.stringify(r.iface)}`);
     }
     const flags = r.flags.length === 0 ? '[]' : JSON.stringify(r.flags);
-    if (flags.length + r.iface.length + 400 > MAX_FAST) return false;
+    const vendor = r.vendor === null ? null : JSON.stringify(r.vendor);
+    if (flags.length + r.iface.length + (vendor?.length ?? 0) * 3 + 400 > MAX_FAST) return false;
     this.put(this.head);
     this.put(K_IP);
     if (!this.str(r.ip)) return false;
     this.put(K_MAC);
     if (!this.str(r.mac)) return false;
+    this.put(K_VENDOR);
+    if (vendor === null) this.put(NULL);
+    // Already JSON-escaped; may hold non-ASCII names (UTF-8 here, as JSON.stringify + write gives).
+    else this.pos += this.buf.write(vendor, this.pos, 'utf8');
     this.put(K_ETHSRC);
     if (!this.str(r.ethSrc)) return false;
     this.put(K_ETHDST);

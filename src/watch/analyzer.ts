@@ -19,6 +19,7 @@ import { decodeArpFrame, frameVlan } from '../wire/frame.js';
 import type { WireIssue } from '../wire/result.js';
 import type { Finding, FindingKind, Severity } from '../findings/finding.js';
 import { LruIndex, macKey, widen } from './bounded.js';
+import { vendorOf, vendorOfMac } from '../records/vendor.js';
 
 /** The kinds watch raises (all from the one registry, src/findings/finding.ts). */
 export type WatchFindingKind = Extract<
@@ -44,6 +45,8 @@ export interface ArpRecord {
   /** Every tag, outermost first, only when the frame is double-tagged (QinQ). */
   vlans?: number[];
   sha: string;
+  /** Vendor of `sha` (src/records/vendor.ts), null when unknown. */
+  vendor: string | null;
   spa: string;
   tha: string;
   tpa: string;
@@ -397,7 +400,7 @@ export class ArpWatcher {
    * Raise a finding unless the same dedupKey raised one less than `everyMs` ago, or (for the kinds a
    * flood raises per frame) the kind's rate gate is empty: then it is counted as suppressed.
    */
-  private finding(f: Omit<WatchFinding, 'type' | 'time'>, time: number, dedupKey: string | undefined, everyMs = Infinity): void {
+  private finding(f: Omit<WatchFinding, 'type' | 'time' | 'vendor'>, time: number, dedupKey: string | undefined, everyMs = Infinity): void {
     if (this.admit(f.kind, f.severity, time, dedupKey)) this.raise(f, time, dedupKey, everyMs);
   }
 
@@ -419,14 +422,14 @@ export class ArpWatcher {
     return true;
   }
 
-  private raise(f: Omit<WatchFinding, 'type' | 'time'>, time: number, dedupKey: string | undefined, everyMs = Infinity): void {
+  private raise(f: Omit<WatchFinding, 'type' | 'time' | 'vendor'>, time: number, dedupKey: string | undefined, everyMs = Infinity): void {
     if (dedupKey !== undefined) {
       if (this.raised.size >= MAX_RAISED) this.sweepRaised(time);
       this.raised.set(dedupKey, time + everyMs);
     }
     this.counts.findings++;
     this.byKind[f.kind] = (this.byKind[f.kind] ?? 0) + 1;
-    this.emit({ type: 'finding', time: iso(time), ...f });
+    this.emit({ type: 'finding', time: iso(time), kind: f.kind, severity: f.severity, mac: f.mac, vendor: f.mac !== null ? vendorOf(f.mac) : null, ips: f.ips, vlan: f.vlan, message: f.message, evidence: f.evidence });
   }
 
   /** True when a finding with this dedup key was raised and is still quiet at frame time t (check before building one). */
@@ -511,6 +514,7 @@ export class ArpWatcher {
       vlan,
       ...(eth.vlans.length > 1 ? { vlans: eth.vlans.map((x) => x.vid) } : {}),
       sha: arp.senderMac,
+      vendor: vendorOfMac(shaHi, shaLo),
       spa: arp.senderIp,
       tha: arp.targetMac,
       tpa: arp.targetIp,

@@ -97,7 +97,7 @@ describe('announce, dad and probe timing on a kernel link', { skip: skipUnlessRo
       const r = await runCli(a, ['announce', '--iface', 'a0', '--ip', '10.77.0.9', '--listen', '0.5', '--json']);
       assert.equal(r.code, 1, r.stdout + r.stderr);
       const claims = byType(r.records, 'claim');
-      assert.deepEqual(claims.map((c) => [c.mac, c.how, c.vendor]), [[CLAIMER, 'reply', '(locally administered)']]);
+      assert.deepEqual(claims.map((c) => [c.mac, c.how, c.vendor]), [[CLAIMER, 'reply', null]]);
       const f = byType(r.records, 'finding');
       assert.deepEqual(f.map((x) => [x.kind, x.mac, x.ips]), [['ip-conflict', CLAIMER, ['10.77.0.9']]]);
       assert.deepEqual(r.records.at(-1)!.conflicts, [CLAIMER]);

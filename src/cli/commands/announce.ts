@@ -1,7 +1,7 @@
 /** `arpinject announce`: gratuitous ARP for an address (iputils arping -U / -A), reporting any other MAC that claims it. */
 import type { Argv, CommandModule } from 'yargs';
 import { type ClaimRecord, announce } from '../../probe/claims.js';
-import { vendorOf } from '../../sweep/vendor.js';
+import { vendorDisplay, vendorOf } from '../../records/vendor.js';
 import { type GlobalArgs, runCommand } from '../context.js';
 import { parseDuration } from '../duration.js';
 import { ExitCode } from '../exit-codes.js';
@@ -21,11 +21,11 @@ export interface AnnounceArgs extends GlobalArgs {
 }
 
 /** A claim with its vendor, one line for a person. */
-export const withVendor = (c: ClaimRecord): ClaimRecord => ({ ...c, vendor: vendorOf(c.mac) ?? null });
-/** "MAC (vendor)"; vendorOf's "(locally administered)" keeps its own parentheses. */
+export const withVendor = (c: ClaimRecord): ClaimRecord => ({ ...c, vendor: vendorOf(c.mac) });
+/** "MAC (vendor)"; vendorDisplay's "(locally administered)" keeps its own parentheses. */
 export const macWithVendor = (mac: string, vendor: string | null | undefined): string => (vendor ? `${mac} ${vendor.startsWith('(') ? vendor : `(${vendor})`}` : mac);
 export const formatClaim = (c: ClaimRecord): string =>
-  `claim   ${c.ip.padEnd(15)} is-at ${macWithVendor(c.mac, c.vendor)}  by ${c.how === 'probe' ? 'a probe for it (RFC 5227, simultaneous)' : `an ARP ${c.how}`}${c.vlan !== null ? `  [vlan ${c.vlan}]` : ''}`;
+  `claim   ${c.ip.padEnd(15)} is-at ${macWithVendor(c.mac, c.vendor ?? vendorDisplay(c.mac))}  by ${c.how === 'probe' ? 'a probe for it (RFC 5227, simultaneous)' : `an ARP ${c.how}`}${c.vlan !== null ? `  [vlan ${c.vlan}]` : ''}`;
 
 export const announceCommand: CommandModule<GlobalArgs, AnnounceArgs> = {
   ...COMMANDS.announce,

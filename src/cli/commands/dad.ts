@@ -3,7 +3,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { dad } from '../../probe/claims.js';
 import { type DadTiming, FAST_DAD, RFC5227 } from '../../probe/timing.js';
 import { checkInt } from '../../probe/options.js';
-import { vendorOf } from '../../sweep/vendor.js';
+import { vendorDisplay } from '../../records/vendor.js';
 import { type GlobalArgs, runCommand } from '../context.js';
 import { parseDuration } from '../duration.js';
 import { ExitCode } from '../exit-codes.js';
@@ -66,7 +66,7 @@ export const dadCommand: CommandModule<GlobalArgs, DadArgs> = {
       });
       for (const f of r.findings) out.json ? out.record(f) : out.line(formatFinding(f));
       const s = r.summary;
-      const who = s.by.map((m) => macWithVendor(m, vendorOf(m)));
+      const who = s.by.map((m) => macWithVendor(m, vendorDisplay(m)));
       out.summary(s, () => [
         `--- ${s.iface}: ${s.sent} probe(s) for ${s.ip} from ${s.mac} (sender IP 0.0.0.0), ${(s.durationMs / 1000).toFixed(2)} s${s.interrupted ? ', INTERRUPTED' : ''} ---`,
         s.inUse ? `${s.ip} is IN USE: claimed by ${who.join(', ')}` : s.interrupted ? `${s.ip}: no claim heard before the interruption (not a verdict)` : `${s.ip} is free: no other host claimed it`,

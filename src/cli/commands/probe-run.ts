@@ -9,6 +9,7 @@ import { parseDuration } from '../duration.js';
 /** --count 0 prints running statistics on stderr this often. */
 export const PROGRESS_EVERY_MS = 1000;
 import { type Severity, failsOn } from '../../findings/finding.js';
+import { ReplyLines, loadVendorFile, textMode } from '../text-modes.js';
 import type { ProbeArgs } from './probe.js';
 import { UsageError } from '../../errors.js';
 import { inputName } from '../../read-input.js';
@@ -21,6 +22,9 @@ import { assertInterfaceExists } from '../../link/interfaces.js';
 export function runProbe(argv: ProbeArgs): Promise<void> {
   return runCommand(argv, async ({ out, log, signal }) => {
     const expectation = parseExpectation(argv.expect);
+    const mode = textMode(argv);
+    const lines = mode ? new ReplyLines(mode) : undefined;
+    if (argv.vendorFile !== undefined) loadVendorFile(argv.vendorFile, log);
     // Checked here, not in the builder: the default command's checks would also run for --help.
     if ((argv.tip === undefined || argv.tip.length === 0) && argv.file === undefined)
       throw new UsageError('ERR_INVALID_ARGUMENT', 'give at least one target: --tip IP (or --file FILE)', { hint: 'see arpinject --help' });
@@ -66,7 +70,8 @@ export function runProbe(argv: ProbeArgs): Promise<void> {
       yesFlood: argv.yesFlood,
       pcap: argv.pcap,
       promisc: argv.promisc,
-      onRecord: (r) => (out.json ? out.record(r) : out.line(formatProbeRecord(r))),
+      // --plain/--quiet/--format: a line per reply only (as arp-scan: no line for silence or strays).
+      onRecord: (r) => (out.json ? out.record(r) : lines ? r.type === 'reply' && out.line(lines.line(r)) : out.line(formatProbeRecord(r))),
       signal,
       logger: log,
     });
@@ -75,8 +80,14 @@ export function runProbe(argv: ProbeArgs): Promise<void> {
     const failing = result.findings.filter((f) => failsOn(f.severity, failOn));
     const ok = verdict.ok && failing.length === 0;
     const summary = { ...result.summary, findings: result.findings.length, worst: result.worst, listenedMs: result.listenedMs, expect: describeExpectation(expectation), failOn, ok };
-    for (const f of result.findings) out.json ? out.record(f) : out.line(formatFinding(f, out.paint));
-    out.summary(summary, () => [
+    for (const f of result.findings) out.json ? out.record(f) : lines ? out.note(formatFinding(f)) : out.line(formatFinding(f, out.paint));
+    if (lines) {
+      // Script output: the reply lines are the results; --quiet alone adds the counts line and the verdict.
+      if (lines.summaryLine) {
+        const all = formatProbeSummary(summary, result.fields, verdict);
+        out.summary(summary, () => [all[1]!, ...all.filter((l) => l.startsWith('expect ')), ...(failing.length ? [`fail-on ${failOn}: ${failing.length} finding(s) at or above ${failOn}`] : [])]);
+      }
+    } else out.summary(summary, () => [
       ...formatProbeSummary(summary, result.fields, verdict, out.paint),
       ...(failing.length ? [`fail-on ${failOn}: ${failing.length} finding(s) at or above ${failOn}`] : []),
     ]);

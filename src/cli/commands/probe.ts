@@ -5,7 +5,7 @@
  */
 import type { Argv, CommandModule } from 'yargs';
 import type { GlobalArgs } from '../context.js';
-import { requireValues } from '../options.js';
+import { requireValues, textOutputOptions } from '../options.js';
 import { SEVERITIES } from '../../findings/finding.js';
 import { COMMANDS } from './meta.js';
 
@@ -33,6 +33,10 @@ export interface ProbeArgs extends GlobalArgs {
   failOn: string;
   rate?: number;
   yesFlood: boolean;
+  plain?: boolean;
+  quiet?: boolean;
+  format?: string;
+  vendorFile?: string;
 }
 
 export function probeOptions<T>(y: Argv<T>) {
@@ -64,6 +68,6 @@ export function probeOptions<T>(y: Argv<T>) {
 
 export const probeCommand: CommandModule<GlobalArgs, ProbeArgs> = {
   ...COMMANDS.probe,
-  builder: (y) => requireValues(probeOptions(y) as unknown as Argv<ProbeArgs>),
+  builder: (y) => requireValues(textOutputOptions(probeOptions(y)) as unknown as Argv<ProbeArgs>),
   handler: async (argv) => (await import('./probe-run.js')).runProbe(argv),
 };

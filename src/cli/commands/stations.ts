@@ -1,7 +1,7 @@
 /** `arpinject stations`: print the station database that `watch --state` keeps (arpwatch's arp.dat). */
 import type { Argv, CommandModule } from 'yargs';
 import { UsageError } from '../../errors.js';
-import { vendorOf } from '../../sweep/vendor.js';
+import { vendorOf } from '../../records/vendor.js';
 import { readStateFile } from '../../watch/state.js';
 import { type GlobalArgs, runCommand } from '../context.js';
 import { requireValues } from '../options.js';
@@ -34,7 +34,7 @@ export const stationsCommand: CommandModule<GlobalArgs, StationsArgs> = {
         ip: s.ip,
         vlan: s.vlan,
         mac: s.mac,
-        vendor: vendorOf(s.mac) ?? null,
+        vendor: vendorOf(s.mac),
         firstSeen: epochIso(s.firstSeen),
         lastSeen: epochIso(s.lastSeen),
         ...(s.previousMac ? { previousMac: s.previousMac, previousSeen: epochIso(s.previousSeen) } : {}),

@@ -13,10 +13,11 @@ import { cliIo } from '../io.js';
 import { describeResolution, isHostName, resolveHostNames } from '../resolve.js';
 import { inputName, readInput } from '../../read-input.js';
 import { checkInt } from '../../probe/options.js';
-import { vendorOf } from '../../sweep/vendor.js';
+import { vendorDisplay } from '../../records/vendor.js';
 import { parseIpv4 } from '../../wire/address.js';
 import { type GlobalArgs, runCommand } from '../context.js';
-import { requireValues } from '../options.js';
+import { requireValues, textOutputOptions } from '../options.js';
+import { ReplyLines, loadVendorFile, safeText, textMode } from '../text-modes.js';
 import { formatFinding } from '../format.js';
 import { COMMANDS } from './meta.js';
 import { ExitCode } from '../exit-codes.js';
@@ -54,6 +55,10 @@ export interface SweepArgs extends GlobalArgs {
   promisc: boolean;
   progress?: boolean;
   yesFlood: boolean;
+  plain?: boolean;
+  quiet?: boolean;
+  format?: string;
+  vendorFile?: string;
 }
 
 
@@ -100,7 +105,7 @@ export function formatResponders(replies: ReplyRecord[]): string[] {
   const lines = [`${'IP'.padEnd(16)}${'MAC'.padEnd(19)}${'RTT ms'.padStart(9)}  ${'vendor'.padEnd(28)} flags`];
   for (const r of rows) {
     const f = [...flags.get(`${r.ip} ${r.mac}`)!].filter((x) => x !== 'eth-src-mismatch');
-    lines.push(`${r.ip.padEnd(16)}${r.mac.padEnd(19)}${r.rttMs.toFixed(1).padStart(9)}  ${(vendorOf(r.mac) ?? '').slice(0, 28).padEnd(28)} ${f.join(', ')}`.trimEnd());
+    lines.push(`${r.ip.padEnd(16)}${r.mac.padEnd(19)}${r.rttMs.toFixed(1).padStart(9)}  ${safeText(vendorDisplay(r.mac) ?? '').slice(0, 28).padEnd(28)} ${f.join(', ')}`.trimEnd());
   }
   return lines;
 }
@@ -130,6 +135,7 @@ export const sweepCommand: CommandModule<GlobalArgs, SweepArgs> = {
   ...COMMANDS.sweep,
   builder: (y) =>
     requireValues(
+    textOutputOptions(
     y
       .positional('targets', { type: 'string', array: true, describe: 'CIDR (10.0.0.0/24), net:mask (10.0.0.0:255.255.255.0), range (10.0.0.10-10.0.0.99 or 10.0.0.10-99), IP or host name' })
       .option('iface', { alias: 'i', type: 'string', demandOption: 'give the interface to sweep on: --iface IF', describe: 'interface to send on and capture from' })
@@ -162,7 +168,8 @@ export const sweepCommand: CommandModule<GlobalArgs, SweepArgs> = {
       .option('include-edges', { type: 'boolean', default: false, describe: 'also ask for network and broadcast addresses of CIDR blocks' })
       .option('pcap', { type: 'string', describe: 'write every frame sent and received to this pcap file (kernel nanosecond stamps)' })
       .option('promisc', { type: 'boolean', default: true, describe: 'promiscuous capture (--no-promisc: leave the NIC out of promiscuous mode: a NIC that filters by MAC then drops frames for other hosts (a reply to a spoofed --sha among them); a veth or bridge port passes them anyway)' })
-      .option('progress', { type: 'boolean', describe: 'progress bar on stderr (default: when stderr is a TTY and not --json)' })
+      .option('progress', { type: 'boolean', describe: 'progress bar on stderr (default: when stderr is a TTY and not --json)' }),
+    )
       .check((a) => {
         if (a.seed !== undefined && !a.random) throw new UsageError('ERR_INVALID_ARGUMENT', '--seed only applies to --random', { hint: 'add --random, or drop --seed' });
         return true;
@@ -202,6 +209,9 @@ export const sweepCommand: CommandModule<GlobalArgs, SweepArgs> = {
       const targets = [...named.targets, ...local];
       if (targets.length === 0) throw new UsageError('ERR_INVALID_ARGUMENT', 'no targets: give CIDR blocks, ranges, IPs or host names, --file FILE, or --localnet');
       const baseline = argv.baseline !== undefined ? readBaseline(argv.baseline) : undefined;
+      const mode = textMode(argv);
+      const lines = mode ? new ReplyLines(mode) : undefined;
+      if (argv.vendorFile !== undefined) loadVendorFile(argv.vendorFile, log);
       const showProgress = argv.progress ?? (process.stderr.isTTY === true && !out.json);
       // JSON: replies stream out as they come, encoded without garbage (a /16 is 21 MB of them).
       const ndjson = out.json
@@ -238,6 +248,8 @@ export const sweepCommand: CommandModule<GlobalArgs, SweepArgs> = {
         promisc: argv.promisc,
         // JSON streams every reply as it comes; only the human table needs them kept.
         ...(ndjson ? { keepReplies: false, onReply: (r: ReplyRecord) => ndjson.reply(r), onUnsolicited: (u) => ndjson.text(JSON.stringify(u)) } : {}),
+        // Script lines stream as replies come, in arrival order (arp-scan's order); no table to keep.
+        ...(lines ? { keepReplies: false, onReply: (r: ReplyRecord) => out.line(lines.line(r)) } : {}),
         ...(bar ? { onProgress: (p: SweepProgress) => bar.update(p) } : {}),
         // The estimate belongs with the bar: a person watching a terminal (or --progress), never a pipe.
         onStart: (p) => {
@@ -254,6 +266,7 @@ export const sweepCommand: CommandModule<GlobalArgs, SweepArgs> = {
       const failOn = argv.failOn as Severity | 'none';
       const failing = result.findings.filter((f) => failsOn(f.severity, failOn));
       if (out.json) for (const f of result.findings) out.record(f);
+      else if (lines) for (const f of result.findings) out.note(formatFinding(f));
       else {
         const rows = formatResponders(result.replies);
         if (rows.length > 1) for (const l of rows) out.line(l);
@@ -267,10 +280,11 @@ export const sweepCommand: CommandModule<GlobalArgs, SweepArgs> = {
       // --limit as arp-scan: fewer targets answered than the limit is a failure (exit 1).
       const limitMet = argv.limit === undefined || result.summary.answered >= argv.limit;
       const ok = failing.length === 0 && limitMet;
-      out.summary({ ...result.summary, ...(argv.limit !== undefined ? { limit: argv.limit } : {}), failOn, ok }, () => [
+      if (!lines || lines.summaryLine) out.summary({ ...result.summary, ...(argv.limit !== undefined ? { limit: argv.limit } : {}), failOn, ok }, () => [
         formatSweepSummary(result.summary),
         ...(limitMet ? [] : [`limit ${argv.limit}: only ${result.summary.answered} target(s) answered`]),
       ]);
+      else if (!limitMet) out.note(`limit ${argv.limit}: only ${result.summary.answered} target(s) answered`);
       // The results above are printed first: a full disk loses the rest of the capture, not the sweep.
       if (result.fileError) {
         out.error(result.fileError);

@@ -14,10 +14,12 @@ import { type GlobalArgs, runCommand } from '../context.js';
 import { requireValues } from '../options.js';
 import { COMMANDS } from './meta.js';
 import { ExitCode } from '../exit-codes.js';
+import { loadVendorFile } from '../text-modes.js';
 
 export interface WatchArgs extends GlobalArgs {
   iface?: string;
   read?: string;
+  vendorFile?: string;
   duration?: number;
   pcap?: string;
   metrics?: number;
@@ -77,6 +79,7 @@ export const watchCommand: CommandModule<GlobalArgs, WatchArgs> = {
       .option('flip-window', { type: 'number', describe: 'an IP changing MAC twice within this many seconds is a flip-flop (default 60)' })
       .option('max-ips', { type: 'number', describe: 'cap on the IP -> MAC table; least recently seen entries go first (default 262144)' })
       .option('host-scoped', { type: 'string', array: true, describe: 'addresses that must never be an ARP sender (default, live: this host\'s scope-host addresses)' })
+      .option('vendor-file', { type: 'string', describe: 'extra MAC prefix names for the records\' vendor, arp-scan mac-vendor.txt format (PREFIX<TAB>NAME); they beat the built-in names' })
       .option('fail-on', { type: 'string', choices: SEVERITIES, describe: 'exit 1 if a finding at or above this severity was raised' })
       .option('state', { type: 'string', describe: "station database, arpwatch's arp.dat format (read at start, written atomically every --state-interval and at exit; created when missing; default $ARPINJECT_STATE)" })
       .option('state-interval', { type: 'number', default: 60, describe: 'seconds between state writes (a SIGKILL loses at most this much)' })
@@ -95,6 +98,7 @@ export const watchCommand: CommandModule<GlobalArgs, WatchArgs> = {
       argv,
       async ({ out, log, signal }) => {
         const durationS = argv.duration !== undefined ? checkInt(argv.duration, '--duration', 1, 86_400 * 365) : undefined;
+        if (argv.vendorFile !== undefined) loadVendorFile(argv.vendorFile, log);
         // prom-client costs ~50 ms to load: only when metrics are asked for.
         const metrics = argv.metrics !== undefined ? new (await import('../../watch/metrics.js')).WatchMetrics() : undefined;
         let worst: Severity | undefined;
