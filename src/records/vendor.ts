@@ -9,7 +9,7 @@
  * Cheap at start-up: nothing is read until the first lookup, and then only the 4 KiB blocks of
  * oui-data's 5.6 MB JSON that a binary search touches: no 27 MB table, no 70 ms JSON.parse.
  */
-import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { isLocalMac } from '../wire/address.js';
 
@@ -374,8 +374,9 @@ class Registry {
 }
 
 /**
- * A read-only file by byte offset, in 4 KiB blocks read on demand (each once; one descriptor kept
- * open meanwhile); after WHOLE_AFTER blocks, the whole file in one read, and the descriptor closed.
+ * A read-only file by byte offset, in 4 KiB blocks read on demand (each once); after WHOLE_AFTER
+ * blocks, the whole file in one read. No descriptor is kept open between reads: a long-lived process
+ * (watch, the library in a server) must end with the descriptors it started with.
  */
 class BlockFile {
   static readonly BLOCK = 4096;
@@ -383,29 +384,30 @@ class BlockFile {
   readonly size: number;
   private readonly blocks = new Map<number, Buffer>();
   private whole: Buffer | undefined;
-  private fd: number | undefined;
 
   constructor(readonly path: string) {
-    this.fd = openSync(path, 'r');
-    this.size = fstatSync(this.fd).size;
+    this.size = statSync(path).size;
   }
 
-  close(): void {
-    if (this.fd !== undefined) closeSync(this.fd);
-    this.fd = undefined;
-  }
+  /** Nothing to release (kept for callers that end with the file). */
+  close(): void {}
 
   private block(n: number): Buffer {
     const b = this.blocks.get(n);
     if (b) return b;
-    if (!this.whole && (this.blocks.size >= BlockFile.WHOLE_AFTER || this.fd === undefined)) {
-      this.close();
+    if (!this.whole && this.blocks.size >= BlockFile.WHOLE_AFTER) {
       this.whole = readFileSync(this.path);
       this.blocks.clear();
     }
     if (this.whole) return this.whole.subarray(n * BlockFile.BLOCK, (n + 1) * BlockFile.BLOCK);
     const nb = Buffer.allocUnsafe(BlockFile.BLOCK);
-    const got = nb.subarray(0, readSync(this.fd!, nb, 0, BlockFile.BLOCK, n * BlockFile.BLOCK));
+    const fd = openSync(this.path, 'r');
+    let got: Buffer;
+    try {
+      got = nb.subarray(0, readSync(fd, nb, 0, BlockFile.BLOCK, n * BlockFile.BLOCK));
+    } finally {
+      closeSync(fd);
+    }
     this.blocks.set(n, got);
     return got;
   }
