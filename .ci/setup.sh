@@ -18,6 +18,23 @@ if [ "${#missing[@]}" -gt 0 ]; then
   apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
+# Reference tools the tests compare against, unpacked from Debian's packages into .ci/tools (not
+# installed: arpwatch's and prometheus' packages would start services): arpwatch (reads and writes the
+# arp.dat that watch --state shares) and promtool (checks examples/prometheus rules).
+tools=.ci/tools
+if [ ! -x "$tools/usr/sbin/arpwatch" ] || [ ! -x "$tools/usr/bin/promtool" ]; then
+  echo "setup: unpacking arpwatch and promtool into $tools"
+  dl=$(mktemp -d)
+  (cd "$dl" && apt-get download -qq arpwatch prometheus 2>/dev/null) || { apt-get update -qq && (cd "$dl" && apt-get download -qq arpwatch prometheus); }
+  mkdir -p "$tools"
+  for d in "$dl"/*.deb; do dpkg-deb -x "$d" "$tools"; done
+  rm -rf "$dl"
+  # Only the two binaries are used: drop the rest (prometheus' web assets, man pages).
+  find "$tools" -mindepth 1 -maxdepth 1 ! -name usr -exec rm -rf {} +
+  find "$tools/usr" -mindepth 1 -maxdepth 1 ! -name bin ! -name sbin -exec rm -rf {} +
+  rm -f "$tools/usr/bin/prometheus"
+fi
+
 command -v node >/dev/null || { echo "setup: Node.js >= 20.19 is required (node not found)" >&2; exit 3; }
 node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)' \
   || { echo "setup: Node.js >= 20.19 is required, found $(node --version)" >&2; exit 3; }

@@ -68,9 +68,9 @@ export const COMMAND_HELP: Record<CommandName, CommandHelp> = {
   watch: {
     examples: [
       ['$0 watch -i eth0', 'every ARP frame on eth0, paired, with findings, until Ctrl-C'],
-      ['$0 watch -i eth0 --duration 60 --fail-on critical --json', 'CI: a minute of NDJSON, exit 1 on a critical finding'],
       ['tcpdump -i eth0 -w - arp | $0 watch -r -', 'analyse a capture as tcpdump takes it (no privileges needed)'],
-      ['$0 watch -r capture.pcap --storm-ips 8', 'a pcap file, with a lower reply-storm threshold'],
+      ['$0 watch -i eth0 --state /var/lib/arpinject/eth0.dat --fail-on warning', "arpwatch's job: stations kept across restarts (arp.dat), exit 1 on a MAC change"],
+      ['$0 watch -r capture.pcap --local-net 10.0.0.0/24 --gateway 10.0.0.1', 'a pcap file, with the bogon and gateway rules of the live segment'],
       ['$0 watch -i eth0 --metrics 9105 --pcap arp.pcap', 'Prometheus metrics on 127.0.0.1:9105, every frame kept'],
     ],
     exits: {
@@ -100,6 +100,15 @@ export const COMMAND_HELP: Record<CommandName, CommandHelp> = {
       [ExitCode.OK]: 'the address is free: nobody claimed it while we probed',
       [ExitCode.NOT_MET]: 'the address is in use (its MAC is printed), or another host probes for it at the same time',
     },
+  },
+  stations: {
+    examples: [
+      ['$0 stations --state /var/lib/arpinject/eth0.dat', 'the station database watch --state keeps: IP, MAC, vendor, first and last seen'],
+      ['$0 stations --state /var/lib/arpwatch/eth0.dat --json', "arpwatch's own arp.dat, as NDJSON station records"],
+      ['ARPINJECT_STATE=eth0.dat $0 stations', 'the file from the environment, as watch reads it'],
+    ],
+    exits: { [ExitCode.OK]: 'printed (lines that cannot be read are reported on stderr with their number and skipped)' },
+    never: [ExitCode.NOT_MET, ExitCode.INTERRUPTED, ExitCode.TERMINATED],
   },
   trigger: {
     examples: [

@@ -38,13 +38,20 @@ export const FINDING_KINDS = {
     meaning: 'one IP is answered by more than one MAC (an address conflict, or spoofing); critical when one of the MACs is a hijacker; announce and dad: another MAC claims the address announced or probed for',
   },
   'unexpected-mac': { severity: 'critical', raisedBy: ['sweep'], meaning: 'baseline: the IP is answered by a MAC other than the expected one' },
-  'flip-flop': { severity: 'warning', raisedBy: ['watch'], meaning: 'an IP changed MAC twice within the flip window (back and forth: a conflict or a spoofer fighting the owner)' },
+  'mac-changed': {
+    severity: 'warning',
+    raisedBy: ['watch'],
+    meaning:
+      "an active station's IP is now claimed by another MAC (arpwatch's \"changed ethernet address\": ARP spoofing, or a replaced NIC / failover); critical when the IP is a gateway or the same MAC took another station within the flip window",
+  },
+  'flip-flop': { severity: 'warning', raisedBy: ['watch'], meaning: 'an IP changed back to its previous MAC within the flip window (arpwatch\'s "flip flop": a conflict, or a spoofer fighting the owner)' },
   'reply-storm': { severity: 'critical', raisedBy: ['watch'], meaning: 'one MAC replied for many distinct IPs within the storm window (a proxy ARP host answering everything)' },
   'many-ips': { severity: 'warning', raisedBy: ['sweep'], meaning: 'one MAC answers for more on-link IPs than the threshold, not counting the IPs the baseline gives it: a proxy ARP host (its guests?)' },
   'eth-src-mismatch': { severity: 'warning', raisedBy: ['probe', 'sweep', 'watch'], meaning: 'the Ethernet source of a reply differs from its ARP sender MAC' },
   'host-scoped-sender': { severity: 'critical', raisedBy: ['watch', 'trigger'], meaning: 'an ARP request carries a sender IP configured scope host (the ARP bubble: every neighbour learns it)' },
   'loopback-sender': { severity: 'critical', raisedBy: ['watch', 'trigger'], meaning: 'an ARP frame carries a 127/8 sender IP' },
   'link-local-sender': { severity: 'critical', raisedBy: ['trigger'], meaning: "the kernel's ARP request carries a 169.254/16 address that is not the interface's own" },
+  bogon: { severity: 'warning', raisedBy: ['watch'], meaning: "a sender IP outside every subnet of the link (the interface's, or --local-net): a proxy answering off-link, a misconfigured host or a spoofer (arpwatch's \"bogon\"); a DAD probe from 0.0.0.0 is not one" },
   'bogus-sender': { severity: 'warning', raisedBy: ['watch'], meaning: 'a sender IP no host should announce (169.254/16 outside DAD, 0.0.0.0 in a reply, multicast or broadcast)' },
   'foreign-sender': { severity: 'warning', raisedBy: ['trigger'], meaning: "the kernel's ARP request carries an address of another device (arp_announce=0 accepts any local source)" },
   'unspecified-sender': { severity: 'warning', raisedBy: ['trigger'], meaning: "the kernel's ARP request carries 0.0.0.0: no address of this host may be announced there" },
@@ -53,7 +60,8 @@ export const FINDING_KINDS = {
 
   'new-host': { severity: 'info', raisedBy: ['sweep'], meaning: 'baseline: an IP answered that the baseline does not list' },
   gratuitous: { severity: 'info', raisedBy: ['watch'], meaning: 'a gratuitous ARP (sender IP = target IP): an announcement' },
-  'ip-moved': { severity: 'info', raisedBy: ['watch'], meaning: 'an IP moved to another MAC once (a failover or a replaced host; mac-changed when it held an established station)' },
+  'new-station': { severity: 'info', raisedBy: ['watch'], meaning: "an (IP, VLAN) seen for the first time (arpwatch's \"new station\"); not raised for stations in the --state file" },
+  'ip-moved': { severity: 'info', raisedBy: ['watch'], meaning: 'another MAC claims an IP whose station had been silent for longer than --stale (default 1 h): a replaced host or a reused address; mac-changed when the station was active' },
   malformed: { severity: 'info', raisedBy: ['watch'], meaning: 'a frame that is not valid Ethernet/IPv4 ARP (counted, shown with its raw fields, dropped)' },
   unsolicited: { severity: 'info', raisedBy: ['probe', 'sweep', 'watch'], meaning: 'replies that answer no request (counted per MAC: one finding per MAC, not per frame)' },
 } as const satisfies Record<string, KindInfo>;

@@ -266,3 +266,27 @@ export function preflightInterface(iface: string): void {
     throw new EnvironmentError('ERR_INTERFACE_DOWN', `interface ${iface} is down`, { hint: `bring it up: ip link set dev ${iface} up` });
   }
 }
+
+/**
+ * IPv4 gateways routed through `name` (any route with a gateway: the default one first), from
+ * /proc/net/route of this network namespace. Empty when none or unreadable.
+ */
+export function gatewaysOf(name: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync('/proc/net/route', 'utf8');
+  } catch {
+    return [];
+  }
+  const out: string[] = [];
+  for (const line of text.split('\n').slice(1)) {
+    const [dev, dest, gw, flags] = line.trim().split(/\s+/);
+    if (dev !== name || !gw || !flags || (parseInt(flags, 16) & 0x2) === 0) continue;
+    const v = parseInt(gw, 16); // little-endian hex
+    const ip = `${v & 255}.${(v >>> 8) & 255}.${(v >>> 16) & 255}.${v >>> 24}`;
+    if (ip === '0.0.0.0' || out.includes(ip)) continue;
+    if (dest === '00000000') out.unshift(ip);
+    else out.push(ip);
+  }
+  return out;
+}

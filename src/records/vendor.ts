@@ -9,7 +9,7 @@
  * Cheap at start-up: nothing is read until the first lookup, and then only the 4 KiB blocks of
  * oui-data's 5.6 MB JSON that a binary search touches: no 27 MB table, no 70 ms JSON.parse.
  */
-import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { isLocalMac } from '../wire/address.js';
 
@@ -72,40 +72,79 @@ export function parseVendorFile(text: string, name = 'vendor file'): VendorFileR
 
 let overrides: VendorEntries = new Map();
 const builtin: VendorEntries = new Map(BUILTIN_VENDORS);
-const cache = new Map<string, string | null>();
-const CACHE_MAX = 65_536;
+/**
+ * The built-in names and the user's, by prefix length in hex digits (2..12), the prefix as a number
+ * (48 bits fit a double exactly); at equal length the user's file wins. Longest first.
+ */
+let byLen: Array<{ len: number; div: number; map: Map<number, string> }> = [];
+/** OUIs (24 bits) under which a prefix longer than 6 digits may name a MAC (the slow path). */
+let longHeads = new Set<number>();
+function rebuildPrefixes(): void {
+  const lens = new Map<number, Map<number, string>>();
+  for (const src of [builtin, overrides])
+    for (const [hex, name] of src) {
+      let m = lens.get(hex.length);
+      if (!m) lens.set(hex.length, (m = new Map()));
+      m.set(parseInt(hex, 16), name);
+    }
+  byLen = [...lens].sort((x, y) => y[0] - x[0]).map(([len, map]) => ({ len, div: 2 ** (4 * (12 - len)), map }));
+  longHeads = new Set();
+  for (const src of [builtin, overrides]) for (const hex of src.keys()) if (hex.length > 6) longHeads.add(parseInt(hex.slice(0, 6), 16));
+}
+rebuildPrefixes();
+
+/** Answers by MAC: a direct-mapped cache of 4096 slots (a hit is three array reads; nothing grows). */
+const CACHE_BITS = 12;
+const cacheHi = new Int32Array(1 << CACHE_BITS).fill(-1);
+const cacheLo = new Uint32Array(1 << CACHE_BITS);
+const cacheVal: Array<string | null> = new Array<string | null>(1 << CACHE_BITS).fill(null);
+const clearCache = () => cacheHi.fill(-1);
 
 /** Entries that beat the built-in ones (a --vendor-file); an empty map removes them. */
 export function setVendorOverrides(entries: VendorEntries): void {
   overrides = new Map(entries);
-  cache.clear();
+  rebuildPrefixes();
+  clearCache();
 }
+
+const HEX12 = /^[0-9a-fA-F]{12}$/;
 
 /**
  * The vendor's name for a MAC ("aa:bb:cc:dd:ee:ff", any case), or null when no source names it.
  * First line of the IEEE entry only (the registry also holds the address).
  */
 export function vendorOf(mac: string): string | null {
-  const hex = mac.replace(/[:.-]/g, '').toUpperCase();
-  const hit = cache.get(hex);
-  if (hit !== undefined) return hit;
+  const hex = mac.replace(/[:.-]/g, '');
+  if (!HEX12.test(hex)) return null;
+  return vendorOfMac(parseInt(hex.slice(0, 4), 16), parseInt(hex.slice(4), 16));
+}
+
+/**
+ * vendorOf for a MAC as numbers (its first 2 bytes, its last 4): the capture paths' form, no text.
+ * A flood of random MACs costs a few binary searches in typed arrays per frame, no allocation.
+ */
+export function vendorOfMac(hi: number, lo: number): string | null {
+  const slot = Math.imul(lo ^ Math.imul(hi, 0x85ebca6b), 0x9e3779b1) >>> (32 - CACHE_BITS);
+  if (cacheHi[slot] === hi && cacheLo[slot] === lo) return cacheVal[slot]!;
+  const key = hi * 4294967296 + lo;
   let best: string | null = null;
   let bestLen = 0;
-  for (let len = Math.min(12, hex.length); len >= 2 && best === null; len--) {
-    const p = hex.slice(0, len);
-    const v = overrides.get(p) ?? builtin.get(p);
+  for (const { len, div, map } of byLen) {
+    const v = map.get(Math.floor(key / div));
     if (v !== undefined) {
       best = v;
       bestLen = len;
+      break;
     }
   }
   // The registry holds 6, 7 and 9 digit prefixes: it can only win with a longer one.
   if (bestLen < 9) {
-    const ieee = registry.lookup(hex);
+    const ieee = registry.lookupKey(key);
     if (ieee && ieee.len > bestLen) best = ieee.name;
   }
-  if (cache.size >= CACHE_MAX) cache.clear();
-  cache.set(hex, best);
+  cacheHi[slot] = hi;
+  cacheLo[slot] = lo;
+  cacheVal[slot] = best;
   return best;
 }
 
@@ -146,6 +185,95 @@ class Registry {
     return this.loaded;
   }
 
+  /** Binary searches done in the file's bytes: after INDEX_AFTER of them, an index of every key is built. */
+  private searches = 0;
+  private static readonly INDEX_AFTER = 64;
+  private index: { buf: Buffer; k6: Uint32Array; v6: Uint32Array; k7: Uint32Array; v7: Uint32Array; k9: Float64Array; v9: Uint32Array; n6: Array<string | undefined>; n7: Array<string | undefined>; n9: Array<string | undefined> } | undefined;
+
+  /** lookup() for a 48-bit MAC as a number: through the index once built (typed-array binary search, names decoded once each). */
+  lookupKey(key: number): { name: string; len: number } | undefined {
+    if (!this.loaded) this.load();
+    if (!this.index && this.file && this.searches >= Registry.INDEX_AFTER) this.buildIndex();
+    const ix = this.index;
+    if (!ix) return this.lookup(key.toString(16).padStart(12, '0').toUpperCase());
+    const name = (k: ArrayLike<number>, v: Uint32Array, n: Array<string | undefined>, want: number): string | undefined => {
+      let a = 0;
+      let b = k.length - 1;
+      while (a <= b) {
+        const m = (a + b) >>> 1;
+        const x = k[m]!;
+        if (x === want) return (n[m] ??= firstLine(this.valueAt(ix.buf, v[m]!) ?? ''));
+        if (x < want) a = m + 1;
+        else b = m - 1;
+      }
+      return undefined;
+    };
+    const oui = name(ix.k6, ix.v6, ix.n6, Math.floor(key / 16777216));
+    if (oui !== undefined && !oui.startsWith('IEEE Registration Authority')) return { name: oui, len: 6 };
+    const s9 = name(ix.k9, ix.v9, ix.n9, Math.floor(key / 4096));
+    if (s9 !== undefined) return { name: s9, len: 9 };
+    const m7 = name(ix.k7, ix.v7, ix.n7, Math.floor(key / 1048576));
+    if (m7 !== undefined) return { name: m7, len: 7 };
+    return oui !== undefined ? { name: oui, len: 6 } : undefined;
+  }
+
+  /** Every key of the file as numbers, sorted (the file is), with the offset of its value: ~54k lines, one pass. */
+  private buildIndex(): void {
+    const f = this.file!;
+    let buf: Buffer;
+    try {
+      buf = f.slice(0, f.size);
+    } catch {
+      return;
+    }
+    f.close();
+    const keys: [number[], number[], number[]] = [[], [], []];
+    const vals: [number[], number[], number[]] = [[], [], []];
+    for (let pos = this.first; pos < this.end; ) {
+      const k0 = buf.indexOf(0x22, pos) + 1;
+      const k1 = buf.indexOf(0x22, k0);
+      const v0 = buf.indexOf(0x22, k1 + 1);
+      if (k0 <= 0 || k1 < 0 || v0 < 0 || v0 >= this.end) break;
+      const len = k1 - k0;
+      const which = len === 6 ? 0 : len === 7 ? 1 : len === 9 ? 2 : -1;
+      if (which >= 0) {
+        keys[which as 0 | 1 | 2].push(parseInt(buf.toString('latin1', k0, k1), 16));
+        vals[which as 0 | 1 | 2].push(v0);
+      }
+      const nl = buf.indexOf(0x0a, v0);
+      if (nl < 0) break;
+      pos = nl + 1;
+    }
+    this.index = {
+      buf,
+      k6: Uint32Array.from(keys[0]),
+      v6: Uint32Array.from(vals[0]),
+      k7: Uint32Array.from(keys[1]),
+      v7: Uint32Array.from(vals[1]),
+      k9: Float64Array.from(keys[2]),
+      v9: Uint32Array.from(vals[2]),
+      n6: new Array(keys[0].length),
+      n7: new Array(keys[1].length),
+      n9: new Array(keys[2].length),
+    };
+  }
+
+  private valueAt(buf: Buffer, open: number): string | undefined {
+    let end = buf.indexOf(0x22, open + 1);
+    for (;;) {
+      if (end < 0) return undefined;
+      let bs = 0;
+      while (buf[end - 1 - bs] === 0x5c) bs++;
+      if (bs % 2 === 0) break;
+      end = buf.indexOf(0x22, end + 1);
+    }
+    try {
+      return JSON.parse(buf.toString('utf8', open, end + 1)) as string;
+    } catch {
+      return undefined;
+    }
+  }
+
   lookup(hex: string): { name: string; len: number } | undefined {
     if (!this.loaded) this.load();
     // MA-M (7 digits) and MA-S (9) blocks sit under OUIs registered to the IEEE itself, or none.
@@ -163,6 +291,7 @@ class Registry {
     const hit = this.memo.get(key);
     if (hit !== undefined) return hit ?? undefined;
     let v: string | undefined;
+    this.searches++;
     try {
       v = this.search(key);
     } catch {
@@ -245,8 +374,9 @@ class Registry {
 }
 
 /**
- * A read-only file by byte offset, in 4 KiB blocks read on demand (each once; one descriptor kept
- * open meanwhile); after WHOLE_AFTER blocks, the whole file in one read, and the descriptor closed.
+ * A read-only file by byte offset, in 4 KiB blocks read on demand (each once); after WHOLE_AFTER
+ * blocks, the whole file in one read. No descriptor is kept open between reads: a long-lived process
+ * (watch, the library in a server) must end with the descriptors it started with.
  */
 class BlockFile {
   static readonly BLOCK = 4096;
@@ -254,29 +384,30 @@ class BlockFile {
   readonly size: number;
   private readonly blocks = new Map<number, Buffer>();
   private whole: Buffer | undefined;
-  private fd: number | undefined;
 
   constructor(readonly path: string) {
-    this.fd = openSync(path, 'r');
-    this.size = fstatSync(this.fd).size;
+    this.size = statSync(path).size;
   }
 
-  close(): void {
-    if (this.fd !== undefined) closeSync(this.fd);
-    this.fd = undefined;
-  }
+  /** Nothing to release (kept for callers that end with the file). */
+  close(): void {}
 
   private block(n: number): Buffer {
     const b = this.blocks.get(n);
     if (b) return b;
-    if (!this.whole && (this.blocks.size >= BlockFile.WHOLE_AFTER || this.fd === undefined)) {
-      this.close();
+    if (!this.whole && this.blocks.size >= BlockFile.WHOLE_AFTER) {
       this.whole = readFileSync(this.path);
       this.blocks.clear();
     }
     if (this.whole) return this.whole.subarray(n * BlockFile.BLOCK, (n + 1) * BlockFile.BLOCK);
     const nb = Buffer.allocUnsafe(BlockFile.BLOCK);
-    const got = nb.subarray(0, readSync(this.fd!, nb, 0, BlockFile.BLOCK, n * BlockFile.BLOCK));
+    const fd = openSync(this.path, 'r');
+    let got: Buffer;
+    try {
+      got = nb.subarray(0, readSync(fd, nb, 0, BlockFile.BLOCK, n * BlockFile.BLOCK));
+    } finally {
+      closeSync(fd);
+    }
     this.blocks.set(n, got);
     return got;
   }

@@ -27,13 +27,17 @@ export function formatWatchRecord(r: WatchRecord, paint: Paint = plain): string 
 export function formatWatchSummary(s: WatchSummary): string[] {
   const kinds = Object.entries(s.findingsByKind).map(([k, n]) => `${k} ${n}`).join(', ');
   const lines = [
-    `--- ${s.frames} frames: ${s.requests} requests, ${s.replies} replies (${s.paired} paired with a request), ${s.otherOps} other ops, ${s.gratuitous} gratuitous, ${s.malformed} malformed, ${s.ignored} not ARP; ${s.ips} IPs, ${s.macs} MACs; ${(s.durationMs / 1000).toFixed(1)} s${s.interrupted ? ', interrupted' : ''} ---`,
+    `--- ${s.frames} frames: ${s.requests} requests, ${s.replies} replies (${s.paired} paired with a request), ${s.otherOps} other ops, ${s.gratuitous} gratuitous, ${s.malformed} malformed, ${s.ignored} not ARP; ${s.ips} stations, ${s.macs}${s.macsCapped ? '+' : ''} MACs; ${(s.durationMs / 1000).toFixed(1)} s${s.interrupted ? ', interrupted' : ''} ---`,
     `findings: ${s.findings}${kinds ? ` (${kinds})` : ''}`,
   ];
   const codes = Object.entries(s.malformedByCode).map(([k, n]) => `${k} ${n}`).join(', ');
   if (codes) lines.push(`malformed by issue: ${codes}`);
   if (s.snapped > 0) lines.push(`${s.snapped} frames cut by the snapshot length before their ARP body ended (not counted as malformed; raise --snaplen)`);
   lines.push(s.dropped > 0 ? `LOST: the kernel dropped ${s.dropped} frame(s) while we listened (capture ring full): raise --ring, or findings may be missing` : '0 frames lost by the capture');
+  const held = Object.entries(s.suppressedByKind).map(([k, n]) => `${k} ${n}`).join(', ');
+  if (held) lines.push(`held back by the per-kind rate limit (a flood; counted, not printed): ${held}`);
+  if (s.newStations > 0) lines.push(`${s.newStations} new station(s)`);
+  if (s.state) lines.push(`state ${s.state.file}: ${s.state.loaded} station(s) loaded${s.state.skippedLines ? `, ${s.state.skippedLines} line(s) skipped` : ''}, ${s.ips} saved in ${s.state.written} write(s)${s.state.saved ? '' : ' -- THE LAST WRITE FAILED'}`);
   if (s.evicted > 0) lines.push(`${s.evicted} table entries evicted (the table is full: raise --max-ips)`);
   for (const [ip, macs] of Object.entries(s.multiMacIps)) lines.push(`${ip} was claimed by ${macs.length} MACs: ${macs.join(', ')}`);
   return lines;

@@ -18,6 +18,7 @@ export interface WatchMetricsOptions {
 export interface WatchTableView {
   sizes(): { table: number };
   conflictedIps(): number;
+  suppressedByKind(): Record<string, number>;
 }
 
 export class WatchMetrics {
@@ -37,9 +38,40 @@ export class WatchMetrics {
 
   /** Table gauges, read from the analyser when scraped. */
   track(table: WatchTableView): void {
-    new Gauge({ name: 'arpinject_watch_table_ips', help: 'IPs in the IP -> MAC table', registers: [this.registry], collect() { this.set(table.sizes().table); } });
+    new Gauge({ name: 'arpinject_watch_table_ips', help: 'Stations ((IP, VLAN) pairs) in the station table', registers: [this.registry], collect() { this.set(table.sizes().table); } });
     new Gauge({ name: 'arpinject_watch_conflicted_ips', help: 'IPs claimed by more than one MAC during the run', registers: [this.registry], collect() { this.set(table.conflictedIps()); } });
+    const seen: Record<string, number> = {};
+    new Counter({
+      name: 'arpinject_watch_findings_suppressed_total',
+      help: 'Findings held back by the per-kind rate limit (a flood raising one per frame), by kind',
+      labelNames: ['kind'],
+      registers: [this.registry],
+      collect() {
+        for (const [kind, n] of Object.entries(table.suppressedByKind())) {
+          if (n > (seen[kind] ?? 0)) this.inc({ kind }, n - (seen[kind] ?? 0));
+          seen[kind] = n;
+        }
+      },
+    });
   }
+
+  /** Kernel drops of the live capture, read when scraped (the link's pcap_stats). */
+  trackCapture(stats: () => { dropped: number }): void {
+    let last = 0;
+    new Counter({
+      name: 'arpinject_watch_capture_dropped_frames_total',
+      help: 'Frames the kernel dropped because the capture ring was full (findings may be missing)',
+      registers: [this.registry],
+      collect() {
+        const d = stats().dropped;
+        if (d > last) this.inc(d - last);
+        last = d;
+      },
+    });
+  }
+
+  /** Writes of the --state file, by outcome. */
+  readonly stateWrites = new Counter({ name: 'arpinject_watch_state_writes_total', help: 'Writes of the --state station database, by result (ok, failed)', labelNames: ['result'], registers: [this.registry] });
 
   observe(r: WatchRecord): void {
     if (r.type === 'arp') {

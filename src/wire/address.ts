@@ -41,18 +41,24 @@ export function formatMac(bytes: Uint8Array, offset = 0): Mac {
 }
 
 /**
- * formatMac through a small cache: on a capture path the same few MACs (ours, the responders') come
- * back in every frame, and formatting allocates. Bounded: cleared when it reaches 4096 entries.
+ * formatMac through a small direct-mapped cache: on a capture path the same few MACs (ours, the
+ * responders') come back in every frame, and formatting allocates. 4096 slots indexed by a hash of the
+ * address, compared in two typed arrays: a hit is a few array reads, a miss (a flood of random MACs)
+ * costs one formatMac and three writes; no Map, nothing to clear, nothing that grows.
  */
-const macCache = new Map<number, Mac>();
+const CACHE_BITS = 12;
+const cacheHi = new Int32Array(1 << CACHE_BITS).fill(-1);
+const cacheLo = new Uint32Array(1 << CACHE_BITS);
+const cacheText: Mac[] = new Array<Mac>(1 << CACHE_BITS).fill('');
 export function formatMacCached(bytes: Uint8Array, offset = 0): Mac {
-  const key = ((bytes[offset]! << 8) | bytes[offset + 1]!) * 0x1_0000_0000 + (((bytes[offset + 2]! << 24) | (bytes[offset + 3]! << 16) | (bytes[offset + 4]! << 8) | bytes[offset + 5]!) >>> 0);
-  let s = macCache.get(key);
-  if (s === undefined) {
-    if (macCache.size >= 4096) macCache.clear();
-    s = formatMac(bytes, offset);
-    macCache.set(key, s);
-  }
+  const hi = (bytes[offset]! << 8) | bytes[offset + 1]!;
+  const lo = ((bytes[offset + 2]! << 24) | (bytes[offset + 3]! << 16) | (bytes[offset + 4]! << 8) | bytes[offset + 5]!) >>> 0;
+  const slot = Math.imul(lo ^ Math.imul(hi, 0x85ebca6b), 0x9e3779b1) >>> (32 - CACHE_BITS);
+  if (cacheHi[slot] === hi && cacheLo[slot] === lo) return cacheText[slot]!;
+  const s = formatMac(bytes, offset);
+  cacheHi[slot] = hi;
+  cacheLo[slot] = lo;
+  cacheText[slot] = s;
   return s;
 }
 

@@ -29,9 +29,9 @@ const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/${name}`, i
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 type Rec = Record<string, any>;
-const findingKeys = (records: Rec[]) => records.filter((r) => r.type === 'finding').map((r) => `${r.kind}:${r.severity}:${r.mac}:${r.ips.join(',')}`);
-const kinds = (records: Rec[]) => records.filter((r) => r.type === 'finding').map((r) => `${r.kind}:${r.severity}`);
-const COUNTERS = ['frames', 'arp', 'requests', 'replies', 'otherOps', 'gratuitous', 'paired', 'malformed', 'malformedByCode', 'ignored', 'findings', 'findingsByKind', 'ips', 'macs', 'multiMacIps', 'evicted'];
+const findingKeys = (records: Rec[]) => records.filter((r) => r.type === 'finding' && r.kind !== 'new-station').map((r) => `${r.kind}:${r.severity}:${r.mac}:${r.ips.join(',')}`);
+const kinds = (records: Rec[]) => records.filter((r) => r.type === 'finding' && r.kind !== 'new-station').map((r) => `${r.kind}:${r.severity}`);
+const COUNTERS = ['frames', 'arp', 'requests', 'replies', 'otherOps', 'gratuitous', 'paired', 'malformed', 'malformedByCode', 'ignored', 'findings', 'findingsByKind', 'suppressedByKind', 'ips', 'macs', 'newStations', 'multiMacIps', 'evicted'];
 const counters = (s: Rec) => Object.fromEntries(COUNTERS.map((k) => [k, s[k]]));
 
 const ROGUE = '32:6b:33:03:b2:c2';
@@ -95,7 +95,7 @@ describe('watch on a live segment, traffic made by probe/respond/inject-raw', { 
       }
     });
     assert.deepEqual(kinds(live), ['reply-storm:critical']);
-    const storm = live.find((r) => r.type === 'finding')!;
+    const storm = live.find((r) => r.type === 'finding' && r.kind === 'reply-storm')!;
     assert.equal(storm.mac, ROGUE);
     assert.equal(storm.evidence.count, 16, 'raised when the 16th IP is claimed');
     assert.deepEqual([summary.requests, summary.replies, summary.paired], [20, 20, 20]);
@@ -104,7 +104,7 @@ describe('watch on a live segment, traffic made by probe/respond/inject-raw', { 
     assert.ok(live.filter((r) => r.type === 'arp' && r.opcode === 2).every((r) => r.answers.latencyMs >= 0));
   });
 
-  test('an IP conflict: two MACs answer each request (ip-conflict, ip-moved, flip-flop)', async () => {
+  test('an IP conflict: two MACs answer each request (ip-conflict, mac-changed, flip-flop)', async () => {
     const { live, summary } = await watched('conflict', async () => {
       const resp = await startCli(ns.rogue!, ['respond', '--iface', 'eth0', '--json', '--claim', '10.0.0.5=02:00:00:00:00:0a', '--claim', '10.0.0.5=02:00:00:00:00:0b']);
       try {
@@ -113,7 +113,7 @@ describe('watch on a live segment, traffic made by probe/respond/inject-raw', { 
         await stopChild(resp.child);
       }
     });
-    assert.deepEqual(kinds(live), ['ip-conflict:warning', 'ip-moved:info', 'flip-flop:warning']);
+    assert.deepEqual(kinds(live), ['ip-conflict:warning', 'mac-changed:warning', 'flip-flop:warning']);
     assert.deepEqual(summary.multiMacIps, { '10.0.0.5': ['02:00:00:00:00:0a', '02:00:00:00:00:0b'] });
     assert.deepEqual([summary.requests, summary.replies, summary.paired], [2, 4, 4]);
   });
@@ -133,7 +133,7 @@ describe('watch on a live segment, traffic made by probe/respond/inject-raw', { 
     assert.deepEqual(findingKeys(plain.live), ['bogus-sender:warning:02:00:00:00:00:b0:169.254.1.1']);
     const scoped = await watched('bubble-scoped', send, ['--host-scoped', '169.254.1.1']);
     assert.deepEqual(kinds(scoped.live), ['host-scoped-sender:critical']);
-    assert.equal(scoped.live.find((r) => r.type === 'finding')!.evidence.reason, 'host-scoped');
+    assert.equal(scoped.live.find((r) => r.type === 'finding' && r.kind !== 'new-station')!.evidence.reason, 'host-scoped');
   });
 
   test('a reply whose Ethernet source is not its sender MAC', async () => {

@@ -15,5 +15,6 @@ export const LOADERS: Record<CommandName, () => Promise<CommandModule>> = {
   announce: async () => (await import('./announce.js')).announceCommand as unknown as CommandModule,
   dad: async () => (await import('./dad.js')).dadCommand as unknown as CommandModule,
   trigger: async () => (await import('./trigger.js')).triggerCommand as unknown as CommandModule,
+  stations: async () => (await import('./stations.js')).stationsCommand as unknown as CommandModule,
   completion: async () => (await import('./completion.js')).completionCommand as unknown as CommandModule,
 };

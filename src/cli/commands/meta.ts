@@ -8,6 +8,7 @@ export const COMMANDS = {
   sweep: { command: 'sweep [targets..]', describe: 'ask for every address in a range, keep every reply, and call out hijacking' },
   explain: { command: 'explain', describe: 'explain whether and why this host answers a who-has on an interface (run it on the receiving host)' },
   watch: { command: 'watch', describe: 'decode every ARP frame on a link (or in a pcap file), pair requests and replies, raise findings' },
+  stations: { command: 'stations', describe: "print the station database that watch --state keeps (arpwatch's arp.dat)" },
   announce: { command: 'announce', describe: 'gratuitous ARP for an address (sender IP = target IP), reporting any other MAC that claims it' },
   dad: { command: 'dad', describe: 'RFC 5227 duplicate address detection: probe for an address from 0.0.0.0; exit 0 free, 1 in use' },
   trigger: {

@@ -3,10 +3,12 @@ import type { Argv, CommandModule } from 'yargs';
 import { SEVERITIES, type Severity, severityRank } from '../../detect/findings.js';
 import { type EnvironmentError, UsageError } from '../../errors.js';
 import { DEFAULT_SNAPLEN, PcapLink } from '../../link/pcap-link.js';
-import { ipv4Addresses } from '../../link/interfaces.js';
+import { gatewaysOf, ipv4Addresses, localNetsOf } from '../../link/interfaces.js';
 import { PcapStreamLink, PcapWriter } from '../../link/pcap-file.js';
 import { checkInt, checkIp } from '../../probe/options.js';
 import { ArpWatcher, type WatchRecord } from '../../watch/analyzer.js';
+import { formatArpDat, hostnamesOf, readStateFile, writeStateFile } from '../../watch/state.js';
+import { formatIpv4 } from '../../wire/address.js';
 import { formatWatchRecord, formatWatchSummary } from '../../watch/format.js';
 import { type GlobalArgs, runCommand } from '../context.js';
 import { requireValues } from '../options.js';
@@ -32,6 +34,19 @@ export interface WatchArgs extends GlobalArgs {
   maxIps?: number;
   hostScoped?: string[];
   failOn?: string;
+  state?: string;
+  stateInterval: number;
+  localNet?: string[];
+  gateway?: string[];
+  stale?: number;
+}
+
+/** A CIDR (a.b.c.d/len) as given to --local-net. */
+function checkCidr(text: string): string {
+  const m = /^(\d{1,3}(?:\.\d{1,3}){3})(?:\/(\d{1,2}))?$/.exec(text.trim());
+  const len = m?.[2] === undefined ? 32 : Number(m[2]);
+  if (!m || checkIp(m[1]!, '--local-net') === undefined || len > 32) throw new UsageError('ERR_INVALID_ARGUMENT', `--local-net: "${text}" is not an IPv4 subnet (a.b.c.d/len)`);
+  return `${m[1]}/${len}`;
 }
 
 /** Default capture ring for watch, MiB. */
@@ -66,6 +81,11 @@ export const watchCommand: CommandModule<GlobalArgs, WatchArgs> = {
       .option('host-scoped', { type: 'string', array: true, describe: 'addresses that must never be an ARP sender (default, live: this host\'s scope-host addresses)' })
       .option('vendor-file', { type: 'string', describe: 'extra MAC prefix names for the records\' vendor, arp-scan mac-vendor.txt format (PREFIX<TAB>NAME); they beat the built-in names' })
       .option('fail-on', { type: 'string', choices: SEVERITIES, describe: 'exit 1 if a finding at or above this severity was raised' })
+      .option('state', { type: 'string', describe: "station database, arpwatch's arp.dat format (read at start, written atomically every --state-interval and at exit; created when missing; default $ARPINJECT_STATE)" })
+      .option('state-interval', { type: 'number', default: 60, describe: 'seconds between state writes (a SIGKILL loses at most this much)' })
+      .option('local-net', { type: 'string', array: true, describe: "the link's subnets (CIDR): a sender outside all of them is a bogon (default, live: the interface's subnets; --read: none, no bogon rule)" })
+      .option('gateway', { type: 'string', array: true, describe: 'gateway IPs: a MAC change on one is critical (default, live: the gateways routed through the interface)' })
+      .option('stale', { type: 'number', describe: 'a station silent for this many seconds that another MAC claims has moved (ip-moved, info) rather than changed (mac-changed) (default 3600)' })
       .check((a) => {
         if ((a.iface === undefined) === (a.read === undefined)) throw new UsageError('ERR_INVALID_ARGUMENT', 'give exactly one of --iface IF (live) or --read FILE.pcap');
         if (a.read !== undefined)
@@ -88,8 +108,23 @@ export const watchCommand: CommandModule<GlobalArgs, WatchArgs> = {
           if (out.json) out.record(r);
           else out.line(formatWatchRecord(r, out.paint));
         };
+        const statePath = argv.state ?? (process.env.ARPINJECT_STATE || undefined);
+        const stateIntervalS = checkInt(argv.stateInterval, '--state-interval', 1, 86_400);
+        const localNets = argv.localNet?.map((c) => checkCidr(String(c))) ?? (argv.iface !== undefined ? localNetsOf(argv.iface).map((n) => `${formatIpv4(n.base)}/${n.len}`) : []);
+        const gateways = argv.gateway?.map((ip) => checkIp(String(ip), '--gateway')) ?? (argv.iface !== undefined ? gatewaysOf(argv.iface) : []);
+        const loaded = statePath !== undefined ? readStateFile(statePath) : undefined;
+        if (loaded && statePath) {
+          for (const sk of loaded.skipped.slice(0, 20)) log.warn({ file: statePath, line: sk.line }, `state file line ${sk.line} skipped: ${sk.reason}`);
+          if (loaded.skipped.length > 20) log.warn({ file: statePath }, `${loaded.skipped.length - 20} more state file lines skipped`);
+          log.info({ file: statePath, stations: loaded.stations.length, lines: loaded.lines, skipped: loaded.skipped.length }, loaded.existed ? 'state loaded' : 'state file does not exist yet: it will be created');
+        }
+        if (localNets.length) log.debug({ localNets, gateways }, 'bogon and gateway rules');
         const watcher = new ArpWatcher(emit, {
-          ...(argv.stormIps !== undefined ? { stormIps: checkInt(argv.stormIps, '--storm-ips', 2, 1_000_000) } : {}),
+          localNets,
+          gateways,
+          ...(loaded ? { known: loaded.stations } : {}),
+          ...(argv.stale !== undefined ? { staleMs: checkInt(argv.stale, '--stale', 1, 86_400 * 3650) * 1000 } : {}),
+          ...(argv.stormIps !== undefined ? { stormIps: checkInt(argv.stormIps, '--storm-ips', 2, 4096) } : {}),
           ...(argv.stormWindow !== undefined ? { stormWindowMs: checkInt(argv.stormWindow, '--storm-window', 1, 86_400) * 1000 } : {}),
           ...(argv.flipWindow !== undefined ? { flipWindowMs: checkInt(argv.flipWindow, '--flip-window', 1, 86_400) * 1000 } : {}),
           ...(argv.maxIps !== undefined ? { maxTableIps: checkInt(argv.maxIps, '--max-ips', 1, 16_777_216) } : {}),
@@ -100,12 +135,35 @@ export const watchCommand: CommandModule<GlobalArgs, WatchArgs> = {
         if (server) log.info({ address: server.address() }, 'serving metrics');
         let interrupted = false;
         let fileError: EnvironmentError | undefined;
+        // The station database: written every --state-interval and once more at the end.
+        const hostnames = loaded ? hostnamesOf(loaded.stations) : new Map<string, string>();
+        const stateIface = argv.iface ?? (argv.read === '-' ? '(stdin)' : String(argv.read));
+        let stateWrites = 0;
+        // Only a watch that started writes the file: a failed start leaves the database as it was.
+        let started = false;
+        let stateError: EnvironmentError | undefined;
+        const saveState = (): void => {
+          if (statePath === undefined) return;
+          try {
+            writeStateFile(statePath, formatArpDat(watcher.stations(), stateIface, hostnames));
+            stateWrites++;
+            stateError = undefined;
+            metrics?.stateWrites.inc({ result: 'ok' });
+          } catch (e) {
+            metrics?.stateWrites.inc({ result: 'failed' });
+            stateError = e as EnvironmentError;
+            log.error({ file: statePath, err: (e as Error).message }, 'cannot write the state file (will retry)');
+          }
+        };
+        const stateTimer = statePath !== undefined ? setInterval(saveState, stateIntervalS * 1000) : undefined;
+        stateTimer?.unref();
         try {
           if (argv.read !== undefined) {
             // Record by record as it is read (a file, a FIFO, or - for tcpdump -w - | ...): memory stays flat.
             const link = new PcapStreamLink(argv.read);
             link.onFrame((f) => watcher.ingest(f));
             const r = await link.replay(signal);
+            started = true; // a file that is not a pcap threw above: the database is left alone
             interrupted = r.interrupted;
             if (r.truncatedTail) log.warn({ file: link.name }, 'the last record of the file is cut short (ignored)');
           } else {
@@ -126,6 +184,14 @@ export const watchCommand: CommandModule<GlobalArgs, WatchArgs> = {
                 captureError = e;
                 stopNow?.();
               },
+            });
+            started = true;
+            metrics?.trackCapture(() => {
+              try {
+                return link.stats();
+              } catch {
+                return { dropped: 0 };
+              }
             });
             let pcap: PcapWriter | undefined;
             // A pcap that cannot be written (disk full) stops the watch too (stopNow): summary, then ERR_FILE.
@@ -165,9 +231,12 @@ export const watchCommand: CommandModule<GlobalArgs, WatchArgs> = {
           }
         } finally {
           server?.close();
+          if (stateTimer) clearInterval(stateTimer);
+          if (started) saveState();
         }
-        const s = watcher.summary(interrupted);
+        const s = { ...watcher.summary(interrupted), ...(statePath !== undefined ? { state: { file: statePath, loaded: loaded?.stations.length ?? 0, skippedLines: loaded?.skipped.length ?? 0, written: stateWrites, saved: stateError === undefined } } : {}) };
         out.summary(s, () => formatWatchSummary(s));
+        fileError ??= stateError;
         if (fileError) {
           out.error(fileError);
           return ExitCode.ENVIRONMENT;
