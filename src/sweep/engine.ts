@@ -14,7 +14,7 @@ import { U32Map } from '../detect/u32map.js';
 import { formatIpv4, readU32 } from '../wire/address.js';
 import { ARP } from '../wire/arp.js';
 import { ArpOp } from '../wire/codes.js';
-import { decodeArpFrame, frameVlan } from '../wire/frame.js';
+import { arpOffsetOf, decodeArpFrame, frameVlan, scanArpFrame } from '../wire/frame.js';
 import { pickRequest } from '../correlate/pick.js';
 
 export interface SweepProgress {
@@ -227,10 +227,12 @@ export function runSweepEngine(o: EngineOptions): Promise<EngineResult> {
       if (finished) return; // stopped (--limit) while the link delivers the rest of a batch
       o.onCaptured?.(f);
       if (f.sentId !== undefined) {
-        // Our own request on the wire: its kernel time starts the RTT of this attempt.
-        const d = decodeArpFrame(f.bytes);
-        if (d.ok && d.value.arp.op !== ArpOp.Reply) {
-          const i = index.get(readU32(f.bytes, d.value.eth.payloadOffset + ARP.tpa(6, 4)));
+        // Our own request on the wire: its kernel time starts the RTT of this attempt. Read at fixed
+        // offsets (scanArpFrame gives decodeArpFrame's verdict): an echo per request, nothing decoded.
+        const s = scanArpFrame(f.bytes);
+        const p = arpOffsetOf(s);
+        if (s >= 0 && ((f.bytes[p + ARP.op]! << 8) | f.bytes[p + ARP.op + 1]!) !== ArpOp.Reply) {
+          const i = index.get(readU32(f.bytes, p + ARP.tpa(6, 4)));
           // echoes come in send order: this target's oldest attempt not yet seen on the wire
           if (i >= 0)
             for (let k = 0; k < attempts[i]!; k++)
