@@ -31,7 +31,7 @@ export { interfaceMac, interfaceIpv4, defaultSenderIp, hasRawPrivilege, prefligh
 // Sweeps and findings.
 export { sweep, SWEEP_DEFAULTS, ppsForBandwidth } from './sweep/sweep.js';
 export type { SweepOptions, SweepResult, SweepSummary, SweepPlanInfo } from './sweep/sweep.js';
-export type { SweepProgress } from './sweep/engine.js';
+export type { SweepProgress, ReplyView } from './sweep/engine.js';
 export { expandTargets, parseTarget, targetsFromText, targetsFromChunks, defaultCanaries } from './sweep/targets.js';
 export { parseBaseline, readBaseline } from './sweep/baseline.js';
 export { detect, Observations, SEVERITIES, severityRank, DEFAULT_MAX_IPS_PER_MAC } from './detect/findings.js';

@@ -16,14 +16,14 @@ import { type Clock, systemClock } from '../time/clock.js';
 import { checkInt, checkIp, checkMac, checkOp } from '../probe/options.js';
 import type { ReplyRecord, UnsolicitedRecord } from '../records/records.js';
 import { EnvironmentError, UsageError } from '../errors.js';
-import { BROADCAST_MAC, ZERO_MAC, formatIpv4, parseIpv4 } from '../wire/address.js';
+import { BROADCAST_MAC, ZERO_MAC, formatIpv4, formatMac, parseIpv4 } from '../wire/address.js';
 import { ArpOp } from '../wire/codes.js';
 import { encodeArpFrame } from '../wire/frame.js';
 import { BANDWIDTH_FORMS, DEFAULT_RATE_PPS, assertNotFlood, parseBandwidth } from '../pacing/flood.js';
-import { DEFAULT_MAX_IPS_PER_MAC, type Finding, type Net, Observations } from '../detect/findings.js';
+import { DEFAULT_MAX_IPS_PER_MAC, type Finding, type Net, Observations, type ReplyFacts } from '../detect/findings.js';
 import { type Severity, finding, sortFindings, worstSeverity } from '../findings/finding.js';
 import { localNetsOf } from '../link/interfaces.js';
-import { type SweepProgress, runSweepEngine } from './engine.js';
+import { type ReplyView, type SweepProgress, runSweepEngine } from './engine.js';
 import { defaultCanaries, expandTargets, mulberry32, shuffle } from './targets.js';
 
 /**
@@ -91,6 +91,11 @@ export interface SweepOptions {
    */
   keepReplies?: boolean;
   onReply?: (r: ReplyRecord) => void;
+  /**
+   * Every reply as the engine reads it (numbers and the frame's bytes; view.record() builds its
+   * record): for a consumer that prints or counts without a record per reply. Valid only during the call.
+   */
+  onReplyView?: (v: ReplyView) => void;
   onUnsolicited?: (r: UnsolicitedRecord) => void;
   onProgress?: (p: SweepProgress) => void;
   /** Called once before sending, with the plan (for a time estimate). */
@@ -259,10 +264,21 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
   const obs = new Observations(canaries, o.localNets ?? (o.link ? [] : localNetsOf(o.iface)));
   const keep = o.keepReplies !== false;
   const kept: ReplyRecord[] = [];
-  const onReply = (r: ReplyRecord, ip: number) => {
-    obs.addIp(ip, r);
-    if (keep) kept.push(r);
-    o.onReply?.(r);
+  // Each reply feeds the verdict from the engine's view (numbers, one string per MAC); a record is
+  // built only for a caller that keeps or receives records.
+  const facts: ReplyFacts = { mac: '', ethSrc: '', ethSrcMismatch: false };
+  const wantRecords = keep || o.onReply !== undefined;
+  const onReplyView = (v: ReplyView) => {
+    facts.mac = v.mac;
+    facts.ethSrcMismatch = v.ethSrcMismatch;
+    facts.ethSrc = v.ethSrcMismatch ? formatMac(v.bytes, 6) : v.mac;
+    obs.addIp(v.ip, facts);
+    o.onReplyView?.(v);
+    if (wantRecords) {
+      const r = v.record();
+      if (keep) kept.push(r);
+      o.onReply?.(r);
+    }
   };
   const onUnsolicited = (u: UnsolicitedRecord) => {
     obs.addUnsolicited(u);
@@ -297,7 +313,7 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
       deadlineMs,
       limit,
       maxAhead: live ? Math.min(PROXY_WINDOW, Math.floor(live.ringFrames / 4)) : PROXY_WINDOW,
-      onReply,
+      onReplyView,
       onUnsolicited,
       keepUnsolicited: keep,
       onProgress: o.onProgress,
