@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Lab } from '../src/lab/lab.js';
-import { NODE_FLOOR, arpScanArgs, arpScanReplies, bindingPath, sweepArgs, sweepLabSpec, timed } from './sweep-lab.js';
+import { NODE_FLOOR, arpScanArgs, arpScanReplies, floorArgs, sweepArgs, sweepLabSpec, timed } from './sweep-lab.js';
 
 const runs = Math.max(5, Number(process.argv[2] ?? 7));
 const sweepRuns = Math.max(5, Number(process.argv[3] ?? 5));
@@ -108,7 +108,7 @@ try {
         if (r.code !== 0 || summary.type !== 'summary') throw new Error(`arpinject sweep failed: exit ${r.code}`);
         ours.push({ wallMs: r.wallMs, rssMb: r.rssMb, replies: summary.replies, sweepMs: summary.durationMs });
         const z = join(dir, `floor${i}.txt`);
-        const zr = timed(ns, [node, '--input-type=commonjs', '-e', NODE_FLOOR, bindingPath, 'bond0', String(total), '0x0a630000'], z);
+        const zr = timed(ns, [node, '--input-type=commonjs', '-e', NODE_FLOOR, ...floorArgs(total)], z);
         floor.push({ wallMs: zr.wallMs, rssMb: zr.rssMb, replies: Number(readFileSync(z, 'utf8').trim()) });
         if (hasArpScan) {
           const g = join(dir, `arpscan${i}.txt`);

@@ -80,7 +80,7 @@ export class Observations {
   private readonly macIds = new Map<string, number>();
   private readonly macs: string[] = [];
   /** Non-canary IP -> id of the first MAC that claimed it. */
-  private readonly firstMac = new U32Map(256);
+  private readonly firstMac: U32Map;
   /** IPs claimed by several MACs: every MAC id, the first one included, in order of arrival. */
   private readonly shared = new Map<number, number[]>();
   /** MAC id -> canary IPs it answered for. */
@@ -90,8 +90,10 @@ export class Observations {
 
   private readonly localNets: Net[];
 
-  constructor(canaries: string[], localNets: Net[] = []) {
+  /** `expected`: how many addresses may answer (a sweep's targets), so the per-address table is sized once. */
+  constructor(canaries: string[], localNets: Net[] = [], expected = 256) {
     this.localNets = localNets;
+    this.firstMac = new U32Map(expected);
     for (const c of canaries) {
       const ip = parseIpv4(c);
       if (ip !== undefined) this.canaryIps.set(ip, 0);

@@ -49,6 +49,19 @@ export class U32Map {
     this.vals[s] = value + 1;
   }
 
+  /** set() unless the key is there already (its value is kept): one lookup. */
+  setIfAbsent(key: number, value: number): void {
+    let s = this.slot(key);
+    if (this.vals[s] !== 0) return;
+    if ((this.size + 1) * 2 > this.keys.length) {
+      this.grow();
+      s = this.slot(key);
+    }
+    this.size++;
+    this.keys[s] = key;
+    this.vals[s] = value + 1;
+  }
+
   forEach(fn: (key: number, value: number) => void): void {
     const { keys, vals } = this;
     for (let s = 0; s < vals.length; s++) if (vals[s] !== 0) fn(keys[s]!, vals[s]! - 1);

@@ -172,7 +172,7 @@ export function runSweepEngine(o: EngineOptions): Promise<EngineResult> {
   const n = nCanary + o.targets.length;
   const ipOf = (i: number): number => (i < nCanary ? canaries[i]! : o.targets[i - nCanary]!);
   const index = new U32Map(n);
-  for (let i = 0; i < n; i++) if (!index.has(ipOf(i))) index.set(ipOf(i), i);
+  for (let i = 0; i < n; i++) index.setIfAbsent(ipOf(i), i);
 
   // Per-target state in typed arrays: nothing per target for the collector to walk on a /16.
   const attempts = new Uint8Array(n);
@@ -445,15 +445,36 @@ export function runSweepEngine(o: EngineOptions): Promise<EngineResult> {
         reject(err);
       }
     };
+    // A batch packed end to end in one buffer, reused (sendPacked): nothing allocated per request.
+    let pack = new Uint8Array(maxBatch * 64);
+    const packLens = new Uint32Array(maxBatch);
+    const packAll = (batch: number[]): number => {
+      let total = 0;
+      for (let j = 0; j < batch.length; j++) {
+        const fr = o.buildFrame(ipOf(batch[j]!));
+        if (total + fr.length > pack.length) {
+          const bigger = new Uint8Array(Math.max(pack.length * 2, total + fr.length));
+          bigger.set(pack.subarray(0, total));
+          pack = bigger;
+        }
+        pack.set(fr, total);
+        packLens[j] = fr.length;
+        total += fr.length;
+      }
+      return total;
+    };
     /** One tick's requests in one call when the link can batch (sendmmsg on the live link). */
     const sendAll = (batch: number[]): boolean => {
       if (batch.length === 0) return true;
       const t = clock.now();
+      const packed = link.sendPacked && batch.length > 1;
       // buildFrame may reuse one buffer (sweep.ts does): copy each frame of a batch.
-      const frames = batch.length === 1 ? [o.buildFrame(ipOf(batch[0]!))] : batch.map((i) => o.buildFrame(ipOf(i)).slice());
+      const total = packed ? packAll(batch) : 0;
+      const frames = packed ? [] : batch.length === 1 ? [o.buildFrame(ipOf(batch[0]!))] : batch.map((i) => o.buildFrame(ipOf(i)).slice());
       for (const i of batch) register(i, t);
       try {
-        if (link.sendBatch && frames.length > 1) link.sendBatch(frames);
+        if (packed) link.sendPacked!(pack.subarray(0, total), packLens.subarray(0, batch.length));
+        else if (link.sendBatch && frames.length > 1) link.sendBatch(frames);
         else for (const f of frames) link.send(f);
       } catch (err) {
         sendFailed(err);

@@ -7,7 +7,7 @@
  *  - unanswered targets are asked again (2 retries, backoff 1.5): a queue that overflowed in one
  *    pass drains before the next, so a rogue proxy's claims are seen in full on a /24.
  */
-import { PcapLink } from '../link/pcap-link.js';
+import { DEFAULT_SNAPLEN, PcapLink, ringSlotBytes } from '../link/pcap-link.js';
 import { chooseSenderIp, interfaceMac, assertInterfaceName } from '../link/interfaces.js';
 import type { Link } from '../link/link.js';
 import { PcapWriter } from '../link/pcap-file.js';
@@ -32,6 +32,21 @@ import { defaultCanaries, expandTargets, mulberry32, shuffle } from './targets.j
  * drops a request for a full queue. (A silent segment is not held back: see engine.ts.)
  */
 export const PROXY_WINDOW = 32;
+
+/**
+ * The capture ring a sweep opens: room for every frame the sweep can bring back (each request is
+ * captured twice, as its echo and its reply), at least SWEEP_RING_MIN for the segment's other ARP
+ * traffic, at most SWEEP_RING_MAX. The window (PROXY_WINDOW, and a quarter of the ring) keeps the
+ * sweep's own frames in flight far below that, and the loop drains the ring between two batches;
+ * the ring's pages count in the process's memory once the kernel has written them, so a ring larger
+ * than the need only costs memory (8 MiB, watch's default, was 8 MB of a /16 sweep's RSS).
+ * Frames the kernel still drops are reported (summary.dropped, a capture-drops finding).
+ */
+export const SWEEP_RING_MIN = 256 << 10;
+export const SWEEP_RING_MAX = 1 << 20;
+export function sweepRingBytes(requests: number, snaplen = DEFAULT_SNAPLEN): number {
+  return Math.min(SWEEP_RING_MAX, Math.max(SWEEP_RING_MIN, 2 * requests * ringSlotBytes(snaplen)));
+}
 
 export const SWEEP_DEFAULTS = {
   ratePps: DEFAULT_RATE_PPS,
@@ -261,7 +276,7 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
 
   const clock = o.clock ?? systemClock;
   // Off-link = outside every subnet of the interface (a caller's link with no interface: give localNets).
-  const obs = new Observations(canaries, o.localNets ?? (o.link ? [] : localNetsOf(o.iface)));
+  const obs = new Observations(canaries, o.localNets ?? (o.link ? [] : localNetsOf(o.iface)), targets.length);
   const keep = o.keepReplies !== false;
   const kept: ReplyRecord[] = [];
   // Each reply feeds the verdict from the engine's view (numbers, one string per MAC); a record is
@@ -291,9 +306,11 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
   const signal = o.signal ? AbortSignal.any([o.signal, stop.signal]) : stop.signal;
   try {
     // The window keeps a proxy ARP host's queue (proxy_qlen 64) from overflowing, so it applies to a
-    // link the caller brings too. The ring (8 MiB: ~25,000 slots of 336 bytes at snaplen 256) is no
-    // longer what limits it: a quarter of the ring, since each request is captured as its echo and its reply.
-    const live = o.link ? undefined : PcapLink.open(o.iface, { clock, logger: log, onError: (e) => stop.abort(e), ...(o.promisc === false ? { promisc: false } : {}) });
+    // link the caller brings too. The ring (sweepRingBytes: at most 1 MiB, ~3,100 slots of 336 bytes
+    // at snaplen 256) is not what limits it: a quarter of the ring, since each request is captured as its echo and its reply.
+    const live = o.link
+      ? undefined
+      : PcapLink.open(o.iface, { clock, logger: log, bufferSize: sweepRingBytes(n * (1 + retries)), onError: (e) => stop.abort(e), ...(o.promisc === false ? { promisc: false } : {}) });
     link = o.link ?? live!;
     // Only now, after every check (privileges, interface, capture): a failed start leaves an earlier capture alone.
     pcap = o.pcap !== undefined ? PcapWriter.open(o.pcap, { nanosecond: true, onError: (e) => stop.abort(e) }) : undefined;
