@@ -118,14 +118,13 @@ export class Observations {
       this.macIds.set(r.mac, id);
       this.macs.push(r.mac);
     }
-    if (this.canaryIps.has(ip)) {
+    if (this.canaryIps.size > 0 && this.canaryIps.has(ip)) {
       const hits = this.canaryHits.get(id);
       if (!hits) this.canaryHits.set(id, [ip]);
       else if (!hits.includes(ip)) hits.push(ip);
     } else {
-      const first = this.firstMac.get(ip);
-      if (first < 0) this.firstMac.set(ip, id);
-      else if (first !== id) {
+      const first = this.firstMac.setIfAbsent(ip, id);
+      if (first >= 0 && first !== id) {
         const list = this.shared.get(ip);
         if (!list) this.shared.set(ip, [first, id]);
         else if (!list.includes(id)) list.push(id);

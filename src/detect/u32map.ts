@@ -49,10 +49,10 @@ export class U32Map {
     this.vals[s] = value + 1;
   }
 
-  /** set() unless the key is there already (its value is kept): one lookup. */
-  setIfAbsent(key: number, value: number): void {
+  /** set() unless the key is there already (its value is kept): one lookup. Returns the value it had, or -1 when it was absent. */
+  setIfAbsent(key: number, value: number): number {
     let s = this.slot(key);
-    if (this.vals[s] !== 0) return;
+    if (this.vals[s] !== 0) return this.vals[s]! - 1;
     if ((this.size + 1) * 2 > this.keys.length) {
       this.grow();
       s = this.slot(key);
@@ -60,6 +60,7 @@ export class U32Map {
     this.size++;
     this.keys[s] = key;
     this.vals[s] = value + 1;
+    return -1;
   }
 
   forEach(fn: (key: number, value: number) => void): void {

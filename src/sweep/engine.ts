@@ -152,6 +152,31 @@ export interface EngineResult {
   settled: (ip: number) => boolean;
 }
 
+/**
+ * IP -> target index (canaries first, then the targets; the first occurrence of an IP wins), for the
+ * lookup every captured frame makes. Targets in one ascending run (a CIDR block, a range: the usual
+ * sweep) are found by subtraction, with no table; others in a typed-array hash map.
+ */
+export function targetIndex(canaries: readonly number[], targets: Uint32Array): { get(ip: number): number; has(ip: number): boolean } {
+  const nCanary = canaries.length;
+  const len = targets.length;
+  const base = len > 0 ? targets[0]! : 0;
+  let run = len > 0;
+  for (let k = 1; k < len && run; k++) if (targets[k] !== base + k) run = false;
+  const map = new U32Map(run ? nCanary : nCanary + len);
+  for (let i = 0; i < nCanary; i++) map.setIfAbsent(canaries[i]!, i);
+  if (!run) for (let k = 0; k < len; k++) map.setIfAbsent(targets[k]!, nCanary + k);
+  const get = run
+    ? (ip: number): number => {
+        const c = nCanary > 0 ? map.get(ip) : -1;
+        if (c >= 0) return c;
+        const d = ip - base;
+        return d >= 0 && d < len ? nCanary + d : -1;
+      }
+    : (ip: number): number => map.get(ip);
+  return { get, has: (ip) => get(ip) >= 0 };
+}
+
 /** At most this many sends per timer tick, so capture callbacks get the loop in between. */
 const MAX_BATCH = 256;
 /**
@@ -171,8 +196,7 @@ export function runSweepEngine(o: EngineOptions): Promise<EngineResult> {
   const nCanary = canaries.length;
   const n = nCanary + o.targets.length;
   const ipOf = (i: number): number => (i < nCanary ? canaries[i]! : o.targets[i - nCanary]!);
-  const index = new U32Map(n);
-  for (let i = 0; i < n; i++) index.setIfAbsent(ipOf(i), i);
+  const index = targetIndex(canaries, o.targets);
 
   // Per-target state in typed arrays: nothing per target for the collector to walk on a /16.
   const attempts = new Uint8Array(n);

@@ -8,7 +8,7 @@
  *    pass drains before the next, so a rogue proxy's claims are seen in full on a /24.
  */
 import { DEFAULT_SNAPLEN, PcapLink, ringSlotBytes } from '../link/pcap-link.js';
-import { chooseSenderIp, interfaceMac, assertInterfaceName } from '../link/interfaces.js';
+import { chooseSenderIp, interfaceIpv4Once, interfaceMac, assertInterfaceName } from '../link/interfaces.js';
 import type { Link } from '../link/link.js';
 import { PcapWriter } from '../link/pcap-file.js';
 import { type Logger, silentLogger } from '../log.js';
@@ -238,7 +238,9 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
   const sha = o.sha !== undefined ? checkMac(o.sha, 'sha') : interfaceMac(o.iface);
   const ethSrc = o.ethSrc !== undefined ? checkMac(o.ethSrc, 'ethSrc') : sha;
   const sipDest = o.sip !== undefined && String(o.sip).toLowerCase() === 'dest';
-  const chosen = o.sip !== undefined ? undefined : chooseSenderIp(o.iface, formatIpv4(targets[0]!), { sha: o.sha !== undefined ? sha : undefined, ethSrc: o.ethSrc !== undefined ? ethSrc : undefined });
+  // The interface's addresses, read once for the sender IP and the local subnets.
+  const ifaceAddrs = interfaceIpv4Once(o.iface);
+  const chosen = o.sip !== undefined ? undefined : chooseSenderIp(o.iface, formatIpv4(targets[0]!), { sha: o.sha !== undefined ? sha : undefined, ethSrc: o.ethSrc !== undefined ? ethSrc : undefined }, ifaceAddrs);
   const sip = sipDest ? SIP_DEST : o.sip !== undefined ? checkSweepSip(o.sip) : chosen!.ip;
   const sipRule = sipDest ? SIP_DEST_RULE : (chosen?.rule ?? 'given');
   const tha = o.tha !== undefined ? checkMac(o.tha, 'tha') : ZERO_MAC;
@@ -276,7 +278,7 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
 
   const clock = o.clock ?? systemClock;
   // Off-link = outside every subnet of the interface (a caller's link with no interface: give localNets).
-  const obs = new Observations(canaries, o.localNets ?? (o.link ? [] : localNetsOf(o.iface)), targets.length);
+  const obs = new Observations(canaries, o.localNets ?? (o.link ? [] : localNetsOf(o.iface, ifaceAddrs)), targets.length);
   const keep = o.keepReplies !== false;
   const kept: ReplyRecord[] = [];
   // Each reply feeds the verdict from the engine's view (numbers, one string per MAC); a record is
