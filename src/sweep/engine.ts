@@ -244,7 +244,7 @@ export function runSweepEngine(o: EngineOptions): Promise<EngineResult> {
   let aheadSince: number | undefined;
   let lastReleaseAt = -Infinity;
   const maxAhead = Math.max(1, o.maxAhead ?? DEFAULT_MAX_AHEAD);
-  const maxBatch = Math.max(1, Math.min(MAX_BATCH, Math.floor(maxAhead / 2)));
+  const maxBatch = Math.max(1, Math.min(MAX_BATCH, maxAhead));
   let resolveBy = 0;
   let tokens = 1;
   const start = clock.now();
@@ -353,6 +353,12 @@ export function runSweepEngine(o: EngineOptions): Promise<EngineResult> {
       }
       framesIn++;
       lastFrameAt = f.time;
+      if (wakeOnFrame && sent - framesIn < maxAhead) {
+        // Room in the window again: tick after this poll's frames are all in (an immediate, not the 1 ms timer).
+        wakeOnFrame = false;
+        if (tickTimer) clock.clearTimer(tickTimer);
+        tickTimer = clock.setTimer(0, tick);
+      }
       const b = f.bytes;
       const scan = scanArpFrame(b);
       if (scan < 0) {
@@ -528,8 +534,11 @@ export function runSweepEngine(o: EngineOptions): Promise<EngineResult> {
       return best;
     };
 
+    /** The tick is held back by the window: the next frame that opens it brings the tick forward. */
+    let wakeOnFrame = false;
     const tick = () => {
       tickTimer = undefined;
+      wakeOnFrame = false;
       if (finished) return;
       const now = clock.now();
       // Token bucket; an unpaced sweep (rate 0 = Infinity) gets a full batch every tick.
@@ -572,9 +581,11 @@ export function runSweepEngine(o: EngineOptions): Promise<EngineResult> {
       o.onProgress?.(progress());
       const r = dueRetry();
       if (next < n || (r && r.due <= clock.now())) {
-        // Held back by the window: come back after a millisecond (the capture runs meanwhile).
+        // Held back by the window: come back after a millisecond (the capture runs meanwhile), or as
+        // soon as a captured reply opens the window (onFrame: wakeOnFrame), whichever comes first.
         const wait = held ? 1 : tokens >= 1 ? 0 : ((1 - tokens) * 1000) / rate;
         tickTimer = clock.setTimer(Math.min(wait, 1000), tick);
+        wakeOnFrame = held;
       } else if (r) {
         tickTimer = clock.setTimer(r.due - clock.now(), tick);
       } else {
