@@ -56,6 +56,10 @@ export class ReplyNdjson {
   /** The ISO 8601 text of the last second a reply was captured in, up to the milliseconds ("2026-12-02T00:16:15."). */
   private isoSec = NaN;
   private isoHead: Uint8Array = new Uint8Array(0);
+  /** hexMac's last MAC per place (mac, ethSrc, ethDst, tha), and its text. */
+  private readonly macHi = new Int32Array(4).fill(-1);
+  private readonly macLo = new Int32Array(4);
+  private readonly macText = Array.from({ length: 4 }, () => new Uint8Array(17));
 
   /** `sink` receives owned chunks (never reused): a stream may hold on to them. */
   constructor(private readonly sink: (chunk: Uint8Array) => void) {}
@@ -73,8 +77,8 @@ export class ReplyNdjson {
   reply(r: ReplyRecord): void {
     if (!this.checked) {
       this.checked = true;
+      this.ensure(MAX_FAST); // before the position is taken: it may flush
       const start = this.pos;
-      this.ensure(MAX_FAST);
       const ok = this.encode(r);
       const mine = this.buf.subarray(start, this.pos);
       this.fast = ok && Buffer.compare(mine, Buffer.from(JSON.stringify(r) + '\n')) === 0;
@@ -97,14 +101,17 @@ export class ReplyNdjson {
    */
   view(v: ReplyView): void {
     if (!this.viewChecked) {
-      this.viewChecked = true;
-      const start = this.pos;
+      // The first view the encoder takes is compared with its record's JSON (one it refuses, out of
+      // range, proves nothing: the next one is compared).
       this.ensure(MAX_FAST);
       const at = this.pos;
       const ok = this.encodeView(v);
       const mine = Buffer.from(this.buf.subarray(at, this.pos));
-      this.pos = start;
-      this.viewFast = ok && Buffer.compare(mine, Buffer.from(JSON.stringify(v.record()) + '\n')) === 0;
+      this.pos = at;
+      if (ok) {
+        this.viewChecked = true;
+        this.viewFast = Buffer.compare(mine, Buffer.from(JSON.stringify(v.record()) + '\n')) === 0;
+      }
     }
     if (this.viewFast) {
       this.ensure(MAX_FAST);
@@ -154,10 +161,8 @@ export class ReplyNdjson {
   }
 
   private put(b: Uint8Array): void {
-    const buf = this.buf;
-    let p = this.pos;
-    for (let k = 0; k < b.length; k++) buf[p++] = b[k]!;
-    this.pos = p;
+    this.buf.set(b, this.pos);
+    this.pos += b.length;
   }
 
   /** ASCII only; false when a character needs escaping or is not ASCII. */
@@ -227,23 +232,42 @@ export class ReplyNdjson {
     }
   }
 
-  private hexMac(b: Uint8Array, o: number): void {
-    const buf = this.buf;
-    let p = this.pos;
-    for (let k = 0; k < 6; k++) {
-      if (k > 0) buf[p++] = 0x3a; // ':'
-      const x = b[o + k]!;
-      buf[p++] = HEX_HI[x]!;
-      buf[p++] = HEX_LO[x]!;
+  /**
+   * A MAC from the frame, as text. Each of the four places keeps its last MAC's text: a sweep's
+   * replies mostly repeat them (one responder, our own MAC as the destination and the target).
+   */
+  private hexMac(place: number, b: Uint8Array, o: number): void {
+    const hi = (b[o]! << 8) | b[o + 1]!;
+    const lo = (b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!;
+    const text = this.macText[place]!;
+    if (hi !== this.macHi[place] || lo !== this.macLo[place]) {
+      this.macHi[place] = hi;
+      this.macLo[place] = lo;
+      for (let k = 0, p = 0; k < 6; k++) {
+        if (k > 0) text[p++] = 0x3a; // ':'
+        const x = b[o + k]!;
+        text[p++] = HEX_HI[x]!;
+        text[p++] = HEX_LO[x]!;
+      }
     }
-    this.pos = p;
+    this.buf.set(text, this.pos);
+    this.pos += 17;
   }
 
   /** A non-negative integer below 2^53, in decimal. */
   private uint(n: number): void {
+    const buf = this.buf;
+    if (n < 10) {
+      buf[this.pos++] = 0x30 + n;
+      return;
+    }
+    if (n < 100) {
+      buf[this.pos++] = 0x30 + ((n / 10) | 0);
+      buf[this.pos++] = 0x30 + (n % 10);
+      return;
+    }
     let digits = 1;
     for (let t = n; t >= 10; t = Math.floor(t / 10)) digits++;
-    const buf = this.buf;
     let p = this.pos + digits;
     this.pos = p;
     let t = n;
@@ -316,11 +340,11 @@ export class ReplyNdjson {
     this.put(K_IP);
     this.dotted(b, p + 14);
     this.put(K_MAC);
-    this.hexMac(b, p + 8);
+    this.hexMac(0, b, p + 8);
     this.put(K_ETHSRC);
-    this.hexMac(b, 6);
+    this.hexMac(1, b, 6);
     this.put(K_ETHDST);
-    this.hexMac(b, 0);
+    this.hexMac(2, b, 0);
     this.put(K_VLAN);
     if (v.vlan === undefined) this.put(NULL);
     else this.uint(v.vlan);
@@ -331,7 +355,7 @@ export class ReplyNdjson {
     this.put(K_REQ);
     this.uint(v.requestId);
     this.put(K_THA);
-    this.hexMac(b, p + 18);
+    this.hexMac(3, b, p + 18);
     this.put(K_TPA);
     this.dotted(b, p + 24);
     this.put(K_TIME);

@@ -126,7 +126,9 @@ describe('sweep output from the engine view (no record per reply)', () => {
   test('byte for byte JSON.stringify of the record, over random frames, times, RTTs and flags', () => {
     let seed = 99;
     const rnd = (n: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % n);
-    const mac = () => Array.from({ length: 6 }, () => rnd(256).toString(16).padStart(2, '0')).join(':');
+    const anyMac = () => Array.from({ length: 6 }, () => rnd(256).toString(16).padStart(2, '0')).join(':');
+    const pool = [anyMac(), anyMac(), anyMac()];
+    const mac = () => (rnd(2) === 0 ? pool[rnd(3)]! : anyMac()); // repeats too: the encoder keeps each place's last MAC
     const ip = () => Array.from({ length: 4 }, () => rnd(256)).join('.');
     const { w, text } = collect();
     const expected: string[] = [];
@@ -155,5 +157,25 @@ describe('sweep output from the engine view (no record per reply)', () => {
     expected.push(JSON.stringify(odd.record()));
     assert.equal(text(), expected.join('\n') + '\n');
     assert.equal(w.viewInPlace, true, 'the views were encoded in place');
+  });
+
+  test('the first reply and view checked at the end of a nearly full chunk come out once, whole', () => {
+    const { w, text } = collect();
+    const line = `{"type":"unsolicited","pad":"${'x'.repeat(40)}"}`;
+    const expected: string[] = [];
+    for (let k = 0; k < Math.floor((64 * 1024 - 1000) / (line.length + 1)); k++) {
+      w.text(line);
+      expected.push(line);
+    }
+    const v = view({ bytes: encodeArpFrame({ op: 2, senderMac: '02:00:00:00:00:01', senderIp: '10.0.0.2', targetIp: '10.0.0.1' }), time: 1_700_000_000_000.5, sentAt: 1_699_999_999_999, wireAt: NaN, seq: 1, requestId: 1, late: false, duplicate: false, multipleMacs: false, canary: false });
+    w.reply(v.record());
+    expected.push(JSON.stringify(v.record()));
+    assert.equal(text(), expected.join('\n') + '\n');
+    // And a view first, at the same place.
+    const again = collect();
+    for (let k = 0; k < expected.length - 1; k++) again.w.text(line);
+    again.w.view(v);
+    assert.equal(again.text(), expected.join('\n') + '\n');
+    assert.equal(w.inPlace && again.w.viewInPlace, true);
   });
 });
