@@ -200,7 +200,6 @@ export function runSweepEngine(o: EngineOptions): Promise<EngineResult> {
 
   // Per-target state in typed arrays: nothing per target for the collector to walk on a /16.
   const attempts = new Uint8Array(n);
-  const lastSent = new Float64Array(n);
   // Per attempt (index i * maxAttempts + k), for the one pick policy (correlate/pick.ts): its send
   // time, its time on the wire (the echo; NaN until captured), its global send number, and the MACs
   // that answered it (the first one here, more in a map: rare).
@@ -211,6 +210,8 @@ export function runSweepEngine(o: EngineOptions): Promise<EngineResult> {
   const firstMacA = new Int32Array(n * A);
   const moreMacsA = new Map<number, number[]>();
   let sendSeq = 0;
+  /** When target i's latest attempt was sent. */
+  const lastSent = (i: number): number => sentAtA[i * A + attempts[i]! - 1]!;
   /** Id + 1 of the first MAC that answered the target; 0 = unanswered. */
   const firstMac = new Int32Array(n);
   /** Targets answered by several MACs: every MAC id, in order. */
@@ -271,7 +272,7 @@ export function runSweepEngine(o: EngineOptions): Promise<EngineResult> {
         const i = index.get(ip);
         if (i < nCanary) return false;
         if (firstMac[i] !== 0) return true;
-        return attempts[i] === maxAttempts && (complete || lastSent[i]! + timeoutFor(maxAttempts) <= end);
+        return attempts[i] === maxAttempts && (complete || lastSent(i) + timeoutFor(maxAttempts) <= end);
       };
       stopTimers();
       unsubscribe();
@@ -460,7 +461,6 @@ export function runSweepEngine(o: EngineOptions): Promise<EngineResult> {
     /** Register the attempt (before it is sent: its echo or reply may come while send runs). */
     const register = (i: number, t: number) => {
       const a = ++attempts[i]!;
-      lastSent[i] = t;
       sentAtA[i * A + a - 1] = t;
       reqIdA[i * A + a - 1] = ++sendSeq;
       lastSendAt = t;
@@ -528,7 +528,7 @@ export function runSweepEngine(o: EngineOptions): Promise<EngineResult> {
           continue;
         }
         const i = q[retryHead[k]!]!;
-        const due = lastSent[i]! + timeoutFor(k);
+        const due = lastSent(i) + timeoutFor(k);
         if (!best || due < best.due) best = { k, due };
       }
       return best;
