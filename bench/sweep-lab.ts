@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { LabSpec } from '../src/lab/lab.js';
+import { sweepRingBytes } from '../src/sweep/sweep.js';
 
 /** The /LEN at 10.99.0.0 behind one proxy, swept from `net`'s bond0. */
 export function sweepLabSpec(len: number, prefix = 'bench'): LabSpec {
@@ -49,15 +50,16 @@ export const bindingPath = fileURLToPath(new URL('../build/Release/arpinject_pca
 /**
  * The floor for any Node tool on this project's binding: send the same requests with the same
  * 32-frame window (sendmmsg batches), count the replies (our own echoes skipped), decode nothing,
- * print nothing. argv: binding path, interface, count, first IP.
+ * print nothing, with the capture ring the sweep opens (sweepRingBytes: its pages count in RSS once
+ * written). argv: binding path, interface, count, first IP, ring bytes.
  */
 export const NODE_FLOOR = `
-const [bindingPath, iface, n, first] = process.argv.slice(1);
+const [bindingPath, iface, n, first, ring] = process.argv.slice(1);
 const b = require(bindingPath);
 const W = b.ENTRY_WORDS;
 const N = Number(n);
 let sent = 0, got = 0, done = false;
-const r = b.open({ device: iface, snaplen: 256, bufferSize: 8 << 20, promisc: true, immediate: true, filter: 'arp', nano: true }, (data, table, count) => {
+const r = b.open({ device: iface, snaplen: 256, bufferSize: Number(ring ?? 8 << 20), promisc: true, immediate: true, filter: 'arp', nano: true }, (data, table, count) => {
   for (let i = 0; i < count; i++) if (table[i * W + 5] === 0) got++;
   if (got >= N && !done) { done = true; console.log(got); b.close(r.handle); } else pump();
 });
@@ -76,3 +78,6 @@ const pump = () => {
 pump();
 `;
 
+
+/** The floor's argv after `node -e NODE_FLOOR`: a sweep of TOTAL addresses from 10.99.0.0 on bond0, with that sweep's ring. */
+export const floorArgs = (total: number): string[] => [bindingPath, 'bond0', String(total), '0x0a630000', String(sweepRingBytes(total))];

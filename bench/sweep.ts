@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Lab } from '../src/lab/lab.js';
-import { NODE_FLOOR, arpScanArgs, arpScanReplies, bindingPath, sweepArgs, sweepLabSpec, timed } from './sweep-lab.js';
+import { NODE_FLOOR, arpScanArgs, arpScanReplies, floorArgs, sweepArgs, sweepLabSpec, timed } from './sweep-lab.js';
 
 const len = Number(process.argv[2] ?? 16);
 const runs = Number(process.argv[3] ?? 3);
@@ -53,7 +53,7 @@ try {
     ours.push({ wallMs: r.wallMs, replies: summary.replies, rssMb: r.rssMb, sweepMs: summary.durationMs });
     // What any Node tool on this binding pays at least: the same exchange with nothing done per reply but count it.
     const z = join(dir, `node-floor${i}.txt`);
-    const zr = timed(ns, [process.execPath, '--input-type=commonjs', '-e', NODE_FLOOR, bindingPath, 'bond0', String(total), '0x0a630000'], z);
+    const zr = timed(ns, [process.execPath, '--input-type=commonjs', '-e', NODE_FLOOR, ...floorArgs(total)], z);
     nodeFloor.push({ wallMs: zr.wallMs, replies: Number(readFileSync(z, 'utf8').trim()), rssMb: zr.rssMb });
     if (hasArpScan) {
       const g = join(dir, `arpscan${i}.txt`);

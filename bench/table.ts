@@ -4,7 +4,7 @@
  * Start-up: `arpinject --version` / `--help` vs `node -e 0`. Single probe with a local reply (a veth
  * peer owning the target, `--wait 0`) vs `arping -c1` (Habets) and vs `node -e 0`, in the lab's
  * namespace. /16 sweep, one proxy answering all (bench/sweep-lab.ts) vs arp-scan --bandwidth=100M
- * --retry=1, floor the node + binding send-and-count program; peak RSS likewise.
+ * --retry=1, floor the node + binding send-and-count program (with the capture ring the sweep opens); peak RSS likewise.
  * Figures only: asserts nothing. Labs are namespaces of their own, destroyed at the end.
  *   node --import tsx bench/table.ts [RUNS=7] [SWEEP_RUNS=5] [PREFIX_LEN=16]     (npm run bench)
  */
@@ -14,7 +14,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Lab } from '../src/lab/lab.js';
-import { NODE_FLOOR, arpScanArgs, arpScanReplies, bindingPath, sweepArgs, sweepLabSpec, timed } from './sweep-lab.js';
+import { sweepRingBytes } from '../src/sweep/sweep.js';
+import { NODE_FLOOR, arpScanArgs, arpScanReplies, floorArgs, sweepArgs, sweepLabSpec, timed } from './sweep-lab.js';
 
 const runs = Math.max(5, Number(process.argv[2] ?? 7));
 const sweepRuns = Math.max(5, Number(process.argv[3] ?? 5));
@@ -108,7 +109,7 @@ try {
         if (r.code !== 0 || summary.type !== 'summary') throw new Error(`arpinject sweep failed: exit ${r.code}`);
         ours.push({ wallMs: r.wallMs, rssMb: r.rssMb, replies: summary.replies, sweepMs: summary.durationMs });
         const z = join(dir, `floor${i}.txt`);
-        const zr = timed(ns, [node, '--input-type=commonjs', '-e', NODE_FLOOR, bindingPath, 'bond0', String(total), '0x0a630000'], z);
+        const zr = timed(ns, [node, '--input-type=commonjs', '-e', NODE_FLOOR, ...floorArgs(total)], z);
         floor.push({ wallMs: zr.wallMs, rssMb: zr.rssMb, replies: Number(readFileSync(z, 'utf8').trim()) });
         if (hasArpScan) {
           const g = join(dir, `arpscan${i}.txt`);
@@ -120,7 +121,7 @@ try {
       const rss = (xs: Array<{ rssMb: number }>) => median(xs.map((x) => x.rssMb));
       const mb = (v: number) => `${v.toFixed(1)} MB`;
       row(`/${len} sweep wall, one proxy answering all`, m(ours), '`arp-scan --bandwidth=100M --retry=1`', hasArpScan ? m(theirs) : undefined, `node + binding, count only: ${ms(m(floor))}`);
-      row(`/${len} sweep peak RSS`, rss(ours), 'arp-scan', hasArpScan ? rss(theirs) : undefined, `node + binding: ${mb(rss(floor))}`, mb);
+      row(`/${len} sweep peak RSS`, rss(ours), 'arp-scan', hasArpScan ? rss(theirs) : undefined, `node + binding + the sweep's ${sweepRingBytes(total) >> 10} KiB ring: ${mb(rss(floor))}`, mb);
       notes.push(
         `/${len} sweep: arpinject correlated ${ours.map((o) => o.replies).join('/')} of ${total} replies; the sweep itself (summary.durationMs) median ${ms(median(ours.map((o) => o.sweepMs)))}` +
           (hasArpScan ? `; arp-scan ${theirs.map((t) => t.replies).join('/')}` : '') +

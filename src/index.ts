@@ -22,16 +22,16 @@ export type { Clock, TimerHandle } from './time/clock.js';
 
 // Links: where frames go and come from.
 export type { Link, Captured, LinkStats } from './link/link.js';
-export { PcapLink, ARP_FILTER, DEFAULT_SNAPLEN, DEFAULT_RING_BYTES, ringFrames, pcapVersion } from './link/pcap-link.js';
+export { PcapLink, ARP_FILTER, DEFAULT_SNAPLEN, DEFAULT_RING_BYTES, ringFrames, ringSlotBytes, pcapVersion } from './link/pcap-link.js';
 export type { PcapLinkOptions, PcapLinkStats } from './link/pcap-link.js';
 export { MemoryLink } from './link/memory-link.js';
 export { PcapWriter, PcapFileLink, PcapStreamLink, PcapParser, readPcapFile, parsePcap } from './link/pcap-file.js';
 export { interfaceMac, interfaceIpv4, defaultSenderIp, hasRawPrivilege, preflightInterface } from './link/interfaces.js';
 
 // Sweeps and findings.
-export { sweep, SWEEP_DEFAULTS, ppsForBandwidth } from './sweep/sweep.js';
+export { sweep, SWEEP_DEFAULTS, SWEEP_RING_MIN, SWEEP_RING_MAX, sweepRingBytes, ppsForBandwidth } from './sweep/sweep.js';
 export type { SweepOptions, SweepResult, SweepSummary, SweepPlanInfo } from './sweep/sweep.js';
-export type { SweepProgress } from './sweep/engine.js';
+export type { SweepProgress, ReplyView } from './sweep/engine.js';
 export { expandTargets, parseTarget, targetsFromText, targetsFromChunks, defaultCanaries } from './sweep/targets.js';
 export { parseBaseline, readBaseline } from './sweep/baseline.js';
 export { vendorOf, vendorLabel, parseVendorFile, setVendorOverrides, BUILTIN_VENDORS } from './records/vendor.js';

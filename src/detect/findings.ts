@@ -80,7 +80,7 @@ export class Observations {
   private readonly macIds = new Map<string, number>();
   private readonly macs: string[] = [];
   /** Non-canary IP -> id of the first MAC that claimed it. */
-  private readonly firstMac = new U32Map(256);
+  private readonly firstMac: U32Map;
   /** IPs claimed by several MACs: every MAC id, the first one included, in order of arrival. */
   private readonly shared = new Map<number, number[]>();
   /** MAC id -> canary IPs it answered for. */
@@ -90,8 +90,10 @@ export class Observations {
 
   private readonly localNets: Net[];
 
-  constructor(canaries: string[], localNets: Net[] = []) {
+  /** `expected`: how many addresses may answer (a sweep's targets), so the per-address table is sized once. */
+  constructor(canaries: string[], localNets: Net[] = [], expected = 256) {
     this.localNets = localNets;
+    this.firstMac = new U32Map(expected);
     for (const c of canaries) {
       const ip = parseIpv4(c);
       if (ip !== undefined) this.canaryIps.set(ip, 0);
@@ -116,14 +118,13 @@ export class Observations {
       this.macIds.set(r.mac, id);
       this.macs.push(r.mac);
     }
-    if (this.canaryIps.has(ip)) {
+    if (this.canaryIps.size > 0 && this.canaryIps.has(ip)) {
       const hits = this.canaryHits.get(id);
       if (!hits) this.canaryHits.set(id, [ip]);
       else if (!hits.includes(ip)) hits.push(ip);
     } else {
-      const first = this.firstMac.get(ip);
-      if (first < 0) this.firstMac.set(ip, id);
-      else if (first !== id) {
+      const first = this.firstMac.setIfAbsent(ip, id);
+      if (first >= 0 && first !== id) {
         const list = this.shared.get(ip);
         if (!list) this.shared.set(ip, [first, id]);
         else if (!list.includes(id)) list.push(id);

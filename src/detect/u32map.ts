@@ -49,6 +49,20 @@ export class U32Map {
     this.vals[s] = value + 1;
   }
 
+  /** set() unless the key is there already (its value is kept): one lookup. Returns the value it had, or -1 when it was absent. */
+  setIfAbsent(key: number, value: number): number {
+    let s = this.slot(key);
+    if (this.vals[s] !== 0) return this.vals[s]! - 1;
+    if ((this.size + 1) * 2 > this.keys.length) {
+      this.grow();
+      s = this.slot(key);
+    }
+    this.size++;
+    this.keys[s] = key;
+    this.vals[s] = value + 1;
+    return -1;
+  }
+
   forEach(fn: (key: number, value: number) => void): void {
     const { keys, vals } = this;
     for (let s = 0; s < vals.length; s++) if (vals[s] !== 0) fn(keys[s]!, vals[s]! - 1);

@@ -133,10 +133,19 @@ export function interfaceIpv4(name: string): InterfaceAddress[] {
   return ipv4Addresses(name).map(({ dev: _dev, ...a }) => a);
 }
 
+/**
+ * interfaceIpv4(name), read once on the first call (each read runs `ip`): for a command that asks
+ * twice (the sender IP, then the local subnets). A failed read is not kept: the next call tries again.
+ */
+export function interfaceIpv4Once(name: string): () => InterfaceAddress[] {
+  let addrs: InterfaceAddress[] | undefined;
+  return () => (addrs ??= interfaceIpv4(name));
+}
+
 /** The interface's IPv4 subnets as numbers (an address outside all of them is off-link). Empty when unknown. */
-export function localNetsOf(name: string): Array<{ base: number; len: number }> {
+export function localNetsOf(name: string, addrs: () => InterfaceAddress[] = () => interfaceIpv4(name)): Array<{ base: number; len: number }> {
   try {
-    return interfaceIpv4(name).flatMap((a) => {
+    return addrs().flatMap((a) => {
       const ip = parseIpv4(a.address);
       if (ip === undefined || a.scope === 'host') return [];
       const len = a.prefixLen;
@@ -190,10 +199,10 @@ function ownerOf(ip: Ipv4): string | undefined {
  *    the rule names (`borrowedFrom`), so the caller can say so;
  * 3. else an error asking for --sip.
  */
-export function defaultSenderIp(iface: string, tip: Ipv4): SenderIpChoice {
+export function defaultSenderIp(iface: string, tip: Ipv4, ifaceAddrs: () => InterfaceAddress[] = () => interfaceIpv4(iface)): SenderIpChoice {
   if (interfaceExists(iface)) assertEthernet(iface);
   const t = parseIpv4(tip);
-  const addrs = interfaceIpv4(iface).filter((a) => !a.secondary && a.scope !== 'host');
+  const addrs = ifaceAddrs().filter((a) => !a.secondary && a.scope !== 'host');
   const onLink = addrs.find((a) => t !== undefined && inPrefix(t, parseIpv4(a.address)!, a.prefixLen));
   if (onLink) return { ip: onLink.address, rule: `address of ${iface} on the target's subnet` };
   if (addrs[0]) return { ip: addrs[0].address, rule: `first address of ${iface}` };
@@ -225,7 +234,7 @@ export const SPOOFED_SIP_RULE = 'spoofed sender MAC without --sip: 0.0.0.0, an R
  * would learn it at the fake MAC (cache poisoning). Else defaultSenderIp, whose choice may be borrowed.
  * `warning`: one line for the log when the choice is not the obvious one.
  */
-export function chooseSenderIp(iface: string, tip: Ipv4, spoofed: { sha?: Mac | undefined; ethSrc?: Mac | undefined }): SenderIpChoice & { warning?: string } {
+export function chooseSenderIp(iface: string, tip: Ipv4, spoofed: { sha?: Mac | undefined; ethSrc?: Mac | undefined }, ifaceAddrs: () => InterfaceAddress[] = () => interfaceIpv4(iface)): SenderIpChoice & { warning?: string } {
   const given = [spoofed.sha, spoofed.ethSrc].filter((m): m is Mac => m !== undefined);
   if (given.length > 0) {
     let own: Mac | undefined;
@@ -238,7 +247,7 @@ export function chooseSenderIp(iface: string, tip: Ipv4, spoofed: { sha?: Mac | 
     if (fake !== undefined)
       return { ip: '0.0.0.0', rule: SPOOFED_SIP_RULE, warning: `sender IP 0.0.0.0: ${fake} is not ${iface}'s MAC and no --sip was given; an RFC 5227 probe poisons no cache (give --sip to claim an address)` };
   }
-  const d = defaultSenderIp(iface, tip);
+  const d = defaultSenderIp(iface, tip, ifaceAddrs);
   return d.borrowedFrom !== undefined ? { ...d, warning: `sender IP ${d.ip} borrowed from ${d.borrowedFrom}: ${iface} has no IPv4 address (give --sip IP, or --sip 0.0.0.0)` } : d;
 }
 

@@ -56,6 +56,11 @@ export interface Link {
    * Throws like send(); frames before the failing one were sent.
    */
   sendBatch?(frames: readonly Uint8Array[]): number;
+  /**
+   * Optional: sendBatch for frames already packed end to end in `data` (`lengths[i]` bytes each),
+   * so a sender that reuses its buffers allocates nothing per frame. Same results and errors.
+   */
+  sendPacked?(data: Uint8Array, lengths: Uint32Array): number;
   /** Register the frame handler; returns an unsubscribe function. Handlers run synchronously per frame. */
   onFrame(handler: (frame: Captured) => void): () => void;
   /**

@@ -48,6 +48,12 @@ export class MemoryLink implements Link {
     return t;
   }
 
+  sendPacked(data: Uint8Array, lengths: Uint32Array): number {
+    const t = this.clock.now();
+    for (let i = 0, off = 0; i < lengths.length; off += lengths[i++]!) this.send(data.subarray(off, off + lengths[i]!));
+    return t;
+  }
+
   /** Deliver a frame to the handlers now. */
   inject(bytes: Uint8Array): void {
     if (this.closed) return;

@@ -78,6 +78,8 @@ export function pcapVersion(): string {
 }
 
 const TPACKET_ALIGN = (x: number) => (x + 15) & ~15;
+/** Bytes of ring one captured frame takes at this snaplen (see ringFrames): 336 at snaplen 256. */
+export const ringSlotBytes = (snaplen: number): number => TPACKET_ALIGN(68 + snaplen);
 /**
  * Frames the kernel ring holds for a snaplen and a buffer size, with libpcap 1.10's arithmetic for
  * TPACKET_V2 (immediate mode): slot = TPACKET_ALIGN(68 + snaplen), where 68 = the tpacket2 header
@@ -86,7 +88,7 @@ const TPACKET_ALIGN = (x: number) => (x + 15) & ~15;
  * slots. snaplen 256: 336-byte slots, 12 per 4 KiB block, 24,972 frames in 8 MiB.
  */
 export function ringFrames(snaplen: number, bufferSize: number, pageSize = 4096): number {
-  const slot = TPACKET_ALIGN(68 + snaplen);
+  const slot = ringSlotBytes(snaplen);
   let block = pageSize;
   while (block < slot) block *= 2;
   const perBlock = Math.floor(block / slot);
@@ -290,6 +292,12 @@ export class PcapLink implements Link {
       lengths[i] = frames[i]!.length;
       off += frames[i]!.length;
     }
+    return this.sendPacked(data, lengths);
+  }
+
+  /** sendBatch for frames packed end to end in `data` (lengths[i] bytes each): nothing copied. */
+  sendPacked(data: Uint8Array, lengths: Uint32Array): number {
+    if (this.closed) throw new EnvironmentError('ERR_SEND', `cannot send on ${this.name}: link closed`);
     const t = this.clock.now();
     try {
       this.native.send(this.handle, data, lengths);
@@ -299,7 +307,7 @@ export class PcapLink implements Link {
       this.counters.sendErrors++;
       throw sendError(this.name, cause, sent);
     }
-    this.counters.sent += frames.length;
+    this.counters.sent += lengths.length;
     return t;
   }
 

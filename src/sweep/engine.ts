@@ -11,10 +11,10 @@ import type { Clock, TimerHandle } from '../time/clock.js';
 import { type ReplyRecord, type UnsolicitedRecord, replyRecord, unsolicitedRecord } from '../records/records.js';
 import { MAX_UNSOLICITED_KEYS, topCounts } from '../probe/session.js';
 import { U32Map } from '../detect/u32map.js';
-import { formatIpv4, readU32 } from '../wire/address.js';
+import { formatIpv4, formatMac, readU32 } from '../wire/address.js';
 import { ARP } from '../wire/arp.js';
 import { ArpOp } from '../wire/codes.js';
-import { decodeArpFrame, frameVlan } from '../wire/frame.js';
+import { arpOffsetOf, decodeArpFrame, frameVlan, scanArpFrame, vlanOf } from '../wire/frame.js';
 import { pickRequest } from '../correlate/pick.js';
 
 export interface SweepProgress {
@@ -55,6 +55,12 @@ export interface EngineOptions {
   /** Every reply paired with a target, with that target as a number (no parsing needed downstream). */
   onReply?: (r: ReplyRecord, ip: number) => void;
   /**
+   * Every reply paired with a target, as numbers and its frame's bytes (no record built unless
+   * view.record() is called): the allocation-free path. The view is one object, reused: valid only
+   * during the call. Called before onReply for the same reply.
+   */
+  onReplyView?: (v: ReplyView) => void;
+  /**
    * A reply that answers nothing we sent, the first time its source is seen (a MAC; a MAC + IP when
    * it claims one of our targets), as probe does: a storm gives one record per MAC, not per frame.
    * Every such reply is counted (unsolicitedCount, unsolicitedByMac); at most MAX_UNSOLICITED_KEYS
@@ -68,6 +74,50 @@ export interface EngineOptions {
   onProgress?: (p: SweepProgress) => void;
   signal?: AbortSignal;
   logger?: Logger;
+}
+
+/** One reply, read from its frame at fixed offsets: what a reply record holds, without its strings. */
+export interface ReplyView {
+  iface: string;
+  /** The captured frame (Ethernet header first) and its ARP packet's offset in it. */
+  bytes: Uint8Array;
+  arpOffset: number;
+  /** The target it answers (the reply's ARP sender IP), as a number. */
+  ip: number;
+  /** The ARP sender MAC: its number among the MACs that answered this run (0, 1, ...), and its text (one string per MAC). */
+  macId: number;
+  mac: string;
+  /** Ethernet source differs from the ARP sender MAC. */
+  ethSrcMismatch: boolean;
+  /** Innermost VLAN id, undefined when untagged. */
+  vlan: number | undefined;
+  /** Capture time (epoch ms) and the request's send and wire times (wireAt NaN: its echo was not captured). */
+  time: number;
+  sentAt: number;
+  wireAt: number;
+  /** The record's rttMs, seq, requestId, late, duplicate; multipleMacs and canary make its flags. */
+  rttMs: number;
+  seq: number;
+  requestId: number;
+  late: boolean;
+  duplicate: boolean;
+  multipleMacs: boolean;
+  canary: boolean;
+  /** This reply's record (what onReply receives), built now. */
+  record(): ReplyRecord;
+}
+
+/** The record of a reply view: replyRecord on the decoded frame, as onReply receives it. */
+export function replyViewRecord(v: ReplyView): ReplyRecord {
+  const d = decodeArpFrame(v.bytes);
+  if (!d.ok) throw new Error('unreachable: a reply view holds a decodable frame');
+  return replyRecord(
+    v.iface,
+    d.value,
+    v.time,
+    { tip: formatIpv4(v.ip), sentAt: v.sentAt, wireAt: Number.isNaN(v.wireAt) ? undefined : v.wireAt, seq: v.seq, id: v.requestId },
+    { late: v.late, duplicate: v.duplicate, multipleMacs: v.multipleMacs, ...(v.canary ? { extraFlags: CANARY_FLAGS } : {}) },
+  );
 }
 
 export interface EngineResult {
@@ -102,6 +152,31 @@ export interface EngineResult {
   settled: (ip: number) => boolean;
 }
 
+/**
+ * IP -> target index (canaries first, then the targets; the first occurrence of an IP wins), for the
+ * lookup every captured frame makes. Targets in one ascending run (a CIDR block, a range: the usual
+ * sweep) are found by subtraction, with no table; others in a typed-array hash map.
+ */
+export function targetIndex(canaries: readonly number[], targets: Uint32Array): { get(ip: number): number; has(ip: number): boolean } {
+  const nCanary = canaries.length;
+  const len = targets.length;
+  const base = len > 0 ? targets[0]! : 0;
+  let run = len > 0;
+  for (let k = 1; k < len && run; k++) if (targets[k] !== base + k) run = false;
+  const map = new U32Map(run ? nCanary : nCanary + len);
+  for (let i = 0; i < nCanary; i++) map.setIfAbsent(canaries[i]!, i);
+  if (!run) for (let k = 0; k < len; k++) map.setIfAbsent(targets[k]!, nCanary + k);
+  const get = run
+    ? (ip: number): number => {
+        const c = nCanary > 0 ? map.get(ip) : -1;
+        if (c >= 0) return c;
+        const d = ip - base;
+        return d >= 0 && d < len ? nCanary + d : -1;
+      }
+    : (ip: number): number => map.get(ip);
+  return { get, has: (ip) => get(ip) >= 0 };
+}
+
 /** At most this many sends per timer tick, so capture callbacks get the loop in between. */
 const MAX_BATCH = 256;
 /**
@@ -121,12 +196,10 @@ export function runSweepEngine(o: EngineOptions): Promise<EngineResult> {
   const nCanary = canaries.length;
   const n = nCanary + o.targets.length;
   const ipOf = (i: number): number => (i < nCanary ? canaries[i]! : o.targets[i - nCanary]!);
-  const index = new U32Map(n);
-  for (let i = 0; i < n; i++) if (!index.has(ipOf(i))) index.set(ipOf(i), i);
+  const index = targetIndex(canaries, o.targets);
 
   // Per-target state in typed arrays: nothing per target for the collector to walk on a /16.
   const attempts = new Uint8Array(n);
-  const lastSent = new Float64Array(n);
   // Per attempt (index i * maxAttempts + k), for the one pick policy (correlate/pick.ts): its send
   // time, its time on the wire (the echo; NaN until captured), its global send number, and the MACs
   // that answered it (the first one here, more in a map: rare).
@@ -137,11 +210,15 @@ export function runSweepEngine(o: EngineOptions): Promise<EngineResult> {
   const firstMacA = new Int32Array(n * A);
   const moreMacsA = new Map<number, number[]>();
   let sendSeq = 0;
+  /** When target i's latest attempt was sent. */
+  const lastSent = (i: number): number => sentAtA[i * A + attempts[i]! - 1]!;
   /** Id + 1 of the first MAC that answered the target; 0 = unanswered. */
   const firstMac = new Int32Array(n);
   /** Targets answered by several MACs: every MAC id, in order. */
   const moreMacs = new Map<number, number[]>();
-  const macIds = new Map<string, number>();
+  /** MAC (48 bits as a number) -> id, and each id's text: one string per MAC, not per reply. */
+  const macIds = new Map<number, number>();
+  const macTexts: string[] = [];
   const maxAttempts = 1 + o.retries;
   const timeoutFor = (attempt: number) => o.timeoutMs * Math.pow(o.backoff, attempt - 1);
   // retryQ[k]: targets whose attempt k (1-based) was sent, FIFO by due time = sentAt + timeoutFor(k).
@@ -168,7 +245,7 @@ export function runSweepEngine(o: EngineOptions): Promise<EngineResult> {
   let aheadSince: number | undefined;
   let lastReleaseAt = -Infinity;
   const maxAhead = Math.max(1, o.maxAhead ?? DEFAULT_MAX_AHEAD);
-  const maxBatch = Math.max(1, Math.min(MAX_BATCH, Math.floor(maxAhead / 2)));
+  const maxBatch = Math.max(1, Math.min(MAX_BATCH, maxAhead));
   let resolveBy = 0;
   let tokens = 1;
   const start = clock.now();
@@ -195,7 +272,7 @@ export function runSweepEngine(o: EngineOptions): Promise<EngineResult> {
         const i = index.get(ip);
         if (i < nCanary) return false;
         if (firstMac[i] !== 0) return true;
-        return attempts[i] === maxAttempts && (complete || lastSent[i]! + timeoutFor(maxAttempts) <= end);
+        return attempts[i] === maxAttempts && (complete || lastSent(i) + timeoutFor(maxAttempts) <= end);
       };
       stopTimers();
       unsubscribe();
@@ -223,14 +300,48 @@ export function runSweepEngine(o: EngineOptions): Promise<EngineResult> {
     };
     const progress = (): SweepProgress => ({ sent, total: n, answered: answeredTargets + answeredCanaries, firstPassDone: next });
 
+    // The pick policy's questions about the reply in hand (set before each call: no closure per reply).
+    let pickBase = 0;
+    let pickMac = 0;
+    const answeredBy = (k: number): boolean => {
+      const m = firstMacA[pickBase + k]!;
+      return m === pickMac + 1 || (m !== 0 && (moreMacsA.get(pickBase + k)?.includes(pickMac) ?? false));
+    };
+    const deadlineOf = (k: number): number => sentAtA[pickBase + k]! + timeoutFor(k + 1);
+    const view: ReplyView = {
+      iface: link.name,
+      bytes: new Uint8Array(0),
+      arpOffset: 0,
+      ip: 0,
+      macId: 0,
+      mac: '',
+      ethSrcMismatch: false,
+      vlan: undefined,
+      time: 0,
+      sentAt: 0,
+      wireAt: NaN,
+      rttMs: 0,
+      seq: 0,
+      requestId: 0,
+      late: false,
+      duplicate: false,
+      multipleMacs: false,
+      canary: false,
+      record(): ReplyRecord {
+        return replyViewRecord(this);
+      },
+    };
+
     const onFrame = (f: Captured) => {
       if (finished) return; // stopped (--limit) while the link delivers the rest of a batch
       o.onCaptured?.(f);
       if (f.sentId !== undefined) {
-        // Our own request on the wire: its kernel time starts the RTT of this attempt.
-        const d = decodeArpFrame(f.bytes);
-        if (d.ok && d.value.arp.op !== ArpOp.Reply) {
-          const i = index.get(readU32(f.bytes, d.value.eth.payloadOffset + ARP.tpa(6, 4)));
+        // Our own request on the wire: its kernel time starts the RTT of this attempt. Read at fixed
+        // offsets (scanArpFrame gives decodeArpFrame's verdict): an echo per request, nothing decoded.
+        const s = scanArpFrame(f.bytes);
+        const p = arpOffsetOf(s);
+        if (s >= 0 && ((f.bytes[p + ARP.op]! << 8) | f.bytes[p + ARP.op + 1]!) !== ArpOp.Reply) {
+          const i = index.get(readU32(f.bytes, p + ARP.tpa(6, 4)));
           // echoes come in send order: this target's oldest attempt not yet seen on the wire
           if (i >= 0)
             for (let k = 0; k < attempts[i]!; k++)
@@ -243,33 +354,34 @@ export function runSweepEngine(o: EngineOptions): Promise<EngineResult> {
       }
       framesIn++;
       lastFrameAt = f.time;
-      const d = decodeArpFrame(f.bytes);
-      if (!d.ok) {
+      if (wakeOnFrame && sent - framesIn < maxAhead) {
+        // Room in the window again: tick after this poll's frames are all in (an immediate, not the 1 ms timer).
+        wakeOnFrame = false;
+        if (tickTimer) clock.clearTimer(tickTimer);
+        tickTimer = clock.setTimer(0, tick);
+      }
+      const b = f.bytes;
+      const scan = scanArpFrame(b);
+      if (scan < 0) {
         malformed++;
         return;
       }
-      const fr = d.value;
-      if (fr.arp.op !== ArpOp.Reply) return;
-      const ip = readU32(f.bytes, fr.eth.payloadOffset + ARP.spa(6, 4));
-      const i = frameVlan(fr.eth) === o.vlan ? index.get(ip) : -1;
-      if (i < 0 || attempts[i] === 0) {
-        unsolicitedCount++;
-        const mac = fr.arp.senderMac;
-        if (strayByMac.size < MAX_UNSOLICITED_KEYS || strayByMac.has(mac)) strayByMac.set(mac, (strayByMac.get(mac) ?? 0) + 1);
-        else strayOther++;
-        // One record per source: the MAC, or the MAC and the IP when it claims one of our targets.
-        const key = index.has(ip) ? `${mac}|${formatIpv4(ip)}|${frameVlan(fr.eth) ?? ''}` : mac;
-        if (strayKeys.has(key) || strayKeys.size >= MAX_UNSOLICITED_KEYS) return;
-        strayKeys.add(key);
-        const u = unsolicitedRecord(link.name, fr, f.time);
-        if (keepUnsolicited) unsolicited.push(u);
-        o.onUnsolicited?.(u);
-        return;
-      }
+      const p = arpOffsetOf(scan);
+      if (((b[p + ARP.op]! << 8) | b[p + ARP.op + 1]!) !== ArpOp.Reply) return;
+      const ip = readU32(b, p + ARP.spa(6, 4));
+      const vlan = vlanOf(scan);
+      const i = vlan === o.vlan ? index.get(ip) : -1;
+      if (i < 0 || attempts[i] === 0) return stray(f, ip);
       lastReplyAt = f.time;
-      const mac = fr.arp.senderMac;
-      let macId = macIds.get(mac);
-      if (macId === undefined) macIds.set(mac, (macId = macIds.size));
+      // The sender MAC as a number (16 + 32 bits): a Map lookup, no string.
+      const sha = p + ARP.sha(6, 4);
+      const macLo = ((b[sha + 2]! << 24) | (b[sha + 3]! << 16) | (b[sha + 4]! << 8) | b[sha + 5]!) >>> 0;
+      const macKey = ((b[sha]! << 8) | b[sha + 1]!) * 0x1_0000_0000 + macLo;
+      let macId = macIds.get(macKey);
+      if (macId === undefined) {
+        macIds.set(macKey, (macId = macIds.size));
+        macTexts.push(formatMac(b, sha));
+      }
       // Per target: the MACs that claimed it (answered counts, multiple-macs).
       const first = firstMac[i]! - 1;
       let multipleMacs = false;
@@ -287,11 +399,8 @@ export function runSweepEngine(o: EngineOptions): Promise<EngineResult> {
       }
       // Per request: which attempt it answers, by the one pick policy.
       const base = i * A;
-      const answeredBy = (k: number): boolean => {
-        const m = firstMacA[base + k]!;
-        return m === macId + 1 || (m !== 0 && (moreMacsA.get(base + k)?.includes(macId) ?? false));
-      };
-      const deadlineOf = (k: number): number => sentAtA[base + k]! + timeoutFor(k + 1);
+      pickBase = base;
+      pickMac = macId;
       const k = pickRequest(attempts[i]!, deadlineOf, answeredBy, f.time);
       const duplicate = answeredBy(k);
       if (!duplicate) {
@@ -303,23 +412,55 @@ export function runSweepEngine(o: EngineOptions): Promise<EngineResult> {
         }
       }
       const wire = wireAtA[base + k]!;
-      const r = replyRecord(
-        link.name,
-        fr,
-        f.time,
-        { tip: formatIpv4(ipOf(i)), sentAt: sentAtA[base + k]!, wireAt: Number.isNaN(wire) ? undefined : wire, seq: k + 1, id: reqIdA[base + k]! },
-        { late: f.time > deadlineOf(k), duplicate, multipleMacs, ...(i < nCanary ? { extraFlags: CANARY_FLAGS } : {}) },
-      );
+      const sentAt = sentAtA[base + k]!;
+      let ethSrcMismatch = false;
+      for (let j = 0; j < 6; j++) if (b[6 + j] !== b[sha + j]) ethSrcMismatch = true;
+      const v = view;
+      v.bytes = b;
+      v.arpOffset = p;
+      v.ip = ip;
+      v.macId = macId;
+      v.mac = macTexts[macId]!;
+      v.ethSrcMismatch = ethSrcMismatch;
+      v.vlan = vlan;
+      v.time = f.time;
+      v.sentAt = sentAt;
+      v.wireAt = wire;
+      v.rttMs = Math.round((f.time - (Number.isNaN(wire) ? sentAt : wire)) * 1000) / 1000;
+      v.seq = k + 1;
+      v.requestId = reqIdA[base + k]!;
+      v.late = f.time > deadlineOf(k);
+      v.duplicate = duplicate;
+      v.multipleMacs = multipleMacs;
+      v.canary = i < nCanary;
       replies++;
-      o.onReply?.(r, ip);
+      o.onReplyView?.(v);
+      if (o.onReply) o.onReply(v.record(), ip);
       if (first < 0 && i >= nCanary && o.limit !== undefined && answeredTargets >= o.limit) return finish(false, false, true);
       if (answeredTargets + answeredCanaries === n && next === n) scheduleEnd();
+    };
+
+    /** A reply that answers nothing we sent (rare: decoded in full). */
+    const stray = (f: Captured, ip: number) => {
+      const d = decodeArpFrame(f.bytes);
+      if (!d.ok) return;
+      const fr = d.value;
+      unsolicitedCount++;
+      const mac = fr.arp.senderMac;
+      if (strayByMac.size < MAX_UNSOLICITED_KEYS || strayByMac.has(mac)) strayByMac.set(mac, (strayByMac.get(mac) ?? 0) + 1);
+      else strayOther++;
+      // One record per source: the MAC, or the MAC and the IP when it claims one of our targets.
+      const key = index.has(ip) ? `${mac}|${formatIpv4(ip)}|${frameVlan(fr.eth) ?? ''}` : mac;
+      if (strayKeys.has(key) || strayKeys.size >= MAX_UNSOLICITED_KEYS) return;
+      strayKeys.add(key);
+      const u = unsolicitedRecord(link.name, fr, f.time);
+      if (keepUnsolicited) unsolicited.push(u);
+      o.onUnsolicited?.(u);
     };
 
     /** Register the attempt (before it is sent: its echo or reply may come while send runs). */
     const register = (i: number, t: number) => {
       const a = ++attempts[i]!;
-      lastSent[i] = t;
       sentAtA[i * A + a - 1] = t;
       reqIdA[i * A + a - 1] = ++sendSeq;
       lastSendAt = t;
@@ -334,15 +475,36 @@ export function runSweepEngine(o: EngineOptions): Promise<EngineResult> {
         reject(err);
       }
     };
+    // A batch packed end to end in one buffer, reused (sendPacked): nothing allocated per request.
+    let pack = new Uint8Array(maxBatch * 64);
+    const packLens = new Uint32Array(maxBatch);
+    const packAll = (batch: number[]): number => {
+      let total = 0;
+      for (let j = 0; j < batch.length; j++) {
+        const fr = o.buildFrame(ipOf(batch[j]!));
+        if (total + fr.length > pack.length) {
+          const bigger = new Uint8Array(Math.max(pack.length * 2, total + fr.length));
+          bigger.set(pack.subarray(0, total));
+          pack = bigger;
+        }
+        pack.set(fr, total);
+        packLens[j] = fr.length;
+        total += fr.length;
+      }
+      return total;
+    };
     /** One tick's requests in one call when the link can batch (sendmmsg on the live link). */
     const sendAll = (batch: number[]): boolean => {
       if (batch.length === 0) return true;
       const t = clock.now();
+      const packed = link.sendPacked && batch.length > 1;
       // buildFrame may reuse one buffer (sweep.ts does): copy each frame of a batch.
-      const frames = batch.length === 1 ? [o.buildFrame(ipOf(batch[0]!))] : batch.map((i) => o.buildFrame(ipOf(i)).slice());
+      const total = packed ? packAll(batch) : 0;
+      const frames = packed ? [] : batch.length === 1 ? [o.buildFrame(ipOf(batch[0]!))] : batch.map((i) => o.buildFrame(ipOf(i)).slice());
       for (const i of batch) register(i, t);
       try {
-        if (link.sendBatch && frames.length > 1) link.sendBatch(frames);
+        if (packed) link.sendPacked!(pack.subarray(0, total), packLens.subarray(0, batch.length));
+        else if (link.sendBatch && frames.length > 1) link.sendBatch(frames);
         else for (const f of frames) link.send(f);
       } catch (err) {
         sendFailed(err);
@@ -366,14 +528,17 @@ export function runSweepEngine(o: EngineOptions): Promise<EngineResult> {
           continue;
         }
         const i = q[retryHead[k]!]!;
-        const due = lastSent[i]! + timeoutFor(k);
+        const due = lastSent(i) + timeoutFor(k);
         if (!best || due < best.due) best = { k, due };
       }
       return best;
     };
 
+    /** The tick is held back by the window: the next frame that opens it brings the tick forward. */
+    let wakeOnFrame = false;
     const tick = () => {
       tickTimer = undefined;
+      wakeOnFrame = false;
       if (finished) return;
       const now = clock.now();
       // Token bucket; an unpaced sweep (rate 0 = Infinity) gets a full batch every tick.
@@ -416,9 +581,11 @@ export function runSweepEngine(o: EngineOptions): Promise<EngineResult> {
       o.onProgress?.(progress());
       const r = dueRetry();
       if (next < n || (r && r.due <= clock.now())) {
-        // Held back by the window: come back after a millisecond (the capture runs meanwhile).
+        // Held back by the window: come back after a millisecond (the capture runs meanwhile), or as
+        // soon as a captured reply opens the window (onFrame: wakeOnFrame), whichever comes first.
         const wait = held ? 1 : tokens >= 1 ? 0 : ((1 - tokens) * 1000) / rate;
         tickTimer = clock.setTimer(Math.min(wait, 1000), tick);
+        wakeOnFrame = held;
       } else if (r) {
         tickTimer = clock.setTimer(r.due - clock.now(), tick);
       } else {

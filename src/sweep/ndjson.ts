@@ -7,6 +7,8 @@
  * (a record shape that changed), and per reply for any non-ASCII character (escaped the slow way).
  */
 import type { ReplyRecord } from '../records/records.js';
+import type { ReplyView } from './engine.js';
+import { vendorOf } from '../records/vendor.js';
 
 const CHUNK = 64 * 1024;
 /** Longest reply we encode in place; anything longer takes the slow path. */
@@ -34,6 +36,14 @@ const K_FLAGS = bytes(',"flags":');
 const K_END = bytes('}\n');
 const TRUE = bytes('true');
 const FALSE = bytes('false');
+/** Lower-case hex digits of each byte value, as char codes: [hi, lo]. */
+const HEX_HI = Uint8Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0').charCodeAt(0));
+const HEX_LO = Uint8Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0').charCodeAt(1));
+/** Flags of a reply, in replyRecord's order (the canary flag last), as JSON: one per combination. */
+const FLAG_NAMES = ['eth-src-mismatch', 'late', 'duplicate', 'multiple-macs', 'canary'];
+const FLAGS_JSON = Array.from({ length: 32 }, (_, m) => bytes(JSON.stringify(FLAG_NAMES.filter((_f, k) => (m >> k) & 1))));
+/** Dates toISOString writes as YYYY-MM-DDTHH:mm:ss.sssZ (years 0 to 9999). */
+const ISO_MAX_MS = 253_402_300_800_000;
 
 export class ReplyNdjson {
   private buf: Buffer = Buffer.allocUnsafe(CHUNK);
@@ -43,6 +53,15 @@ export class ReplyNdjson {
   private iface = '';
   private head: Uint8Array = new Uint8Array(0);
   private timer: NodeJS.Timeout | undefined;
+  private viewChecked = false;
+  private viewFast = true;
+  /** The ISO 8601 text of the last second a reply was captured in, up to the milliseconds ("2026-12-02T00:16:15."). */
+  private isoSec = NaN;
+  private isoHead: Uint8Array = new Uint8Array(0);
+  /** hexMac's last MAC per place (mac, ethSrc, ethDst, tha), and its text. */
+  private readonly macHi = new Int32Array(4).fill(-1);
+  private readonly macLo = new Int32Array(4);
+  private readonly macText = Array.from({ length: 4 }, () => new Uint8Array(17));
 
   /** `sink` receives owned chunks (never reused): a stream may hold on to them. */
   constructor(private readonly sink: (chunk: Uint8Array) => void) {}
@@ -52,11 +71,16 @@ export class ReplyNdjson {
     return this.fast;
   }
 
+  /** False once the first view showed that encoding it would differ from its record's JSON. */
+  get viewInPlace(): boolean {
+    return this.viewFast;
+  }
+
   reply(r: ReplyRecord): void {
     if (!this.checked) {
       this.checked = true;
+      this.ensure(MAX_FAST); // before the position is taken: it may flush
       const start = this.pos;
-      this.ensure(MAX_FAST);
       const ok = this.encode(r);
       const mine = this.buf.subarray(start, this.pos);
       this.fast = ok && Buffer.compare(mine, Buffer.from(JSON.stringify(r) + '\n')) === 0;
@@ -69,6 +93,35 @@ export class ReplyNdjson {
       this.pos = start;
     }
     this.text(JSON.stringify(r));
+  }
+
+  /**
+   * A reply from the sweep engine's view, encoded from the frame's bytes and numbers: no record, no
+   * string per reply. Byte for byte what reply(v.record()) writes: checked on the first view of a run
+   * (a permanent fallback to records if it differs), and any field outside the encoder's range (a
+   * long interface name, a time beyond year 9999) takes the record path for that reply.
+   */
+  view(v: ReplyView): void {
+    if (!this.viewChecked) {
+      // The first view the encoder takes is compared with its record's JSON (one it refuses, out of
+      // range, proves nothing: the next one is compared).
+      this.ensure(MAX_FAST);
+      const at = this.pos;
+      const ok = this.encodeView(v);
+      const mine = Buffer.from(this.buf.subarray(at, this.pos));
+      this.pos = at;
+      if (ok) {
+        this.viewChecked = true;
+        this.viewFast = Buffer.compare(mine, Buffer.from(JSON.stringify(v.record()) + '\n')) === 0;
+      }
+    }
+    if (this.viewFast) {
+      this.ensure(MAX_FAST);
+      const start = this.pos;
+      if (this.encodeView(v)) return this.schedule();
+      this.pos = start;
+    }
+    this.reply(v.record());
   }
 
   /** Any other record line (already serialised), in order with the replies. */
@@ -89,7 +142,11 @@ export class ReplyNdjson {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     if (this.pos === 0) return;
-    this.sink(Buffer.from(this.buf.subarray(0, this.pos)));
+    // A chunk mostly filled is handed over as it is (a new one takes its place); a small one is copied.
+    if (this.pos >= CHUNK / 2) {
+      this.sink(this.buf.subarray(0, this.pos));
+      this.buf = Buffer.allocUnsafe(CHUNK);
+    } else this.sink(Buffer.from(this.buf.subarray(0, this.pos)));
     this.pos = 0;
   }
 
@@ -106,10 +163,8 @@ export class ReplyNdjson {
   }
 
   private put(b: Uint8Array): void {
-    const buf = this.buf;
-    let p = this.pos;
-    for (let k = 0; k < b.length; k++) buf[p++] = b[k]!;
-    this.pos = p;
+    this.buf.set(b, this.pos);
+    this.pos += b.length;
   }
 
   /** ASCII only; false when a character needs escaping or is not ASCII. */
@@ -126,10 +181,7 @@ export class ReplyNdjson {
   }
 
   private encode(r: ReplyRecord): boolean {
-    if (r.iface !== this.iface) {
-      this.iface = r.iface;
-      this.head = bytes(`{"type":"reply","iface":${JSON.stringify(r.iface)}`);
-    }
+    this.setHead(r.iface);
     const flags = r.flags.length === 0 ? '[]' : JSON.stringify(r.flags);
     const vendor = r.vendor === null ? null : JSON.stringify(r.vendor);
     if (flags.length + r.iface.length + (vendor?.length ?? 0) * 3 + 400 > MAX_FAST) return false;
@@ -176,6 +228,159 @@ export class ReplyNdjson {
       buf[p++] = c;
     }
     this.pos = p;
+    this.put(K_END);
+    return true;
+  }
+
+  private setHead(iface: string): void {
+    if (iface !== this.iface) {
+      this.iface = iface;
+      this.head = bytes(`{"type":"reply","iface":${JSON.stringify(iface)}`);
+    }
+  }
+
+  /**
+   * A MAC from the frame, as text. Each of the four places keeps its last MAC's text: a sweep's
+   * replies mostly repeat them (one responder, our own MAC as the destination and the target).
+   */
+  private hexMac(place: number, b: Uint8Array, o: number): void {
+    const hi = (b[o]! << 8) | b[o + 1]!;
+    const lo = (b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!;
+    const text = this.macText[place]!;
+    if (hi !== this.macHi[place] || lo !== this.macLo[place]) {
+      this.macHi[place] = hi;
+      this.macLo[place] = lo;
+      for (let k = 0, p = 0; k < 6; k++) {
+        if (k > 0) text[p++] = 0x3a; // ':'
+        const x = b[o + k]!;
+        text[p++] = HEX_HI[x]!;
+        text[p++] = HEX_LO[x]!;
+      }
+    }
+    this.buf.set(text, this.pos);
+    this.pos += 17;
+  }
+
+  /** A non-negative integer below 2^53, in decimal. */
+  private uint(n: number): void {
+    const buf = this.buf;
+    if (n < 10) {
+      buf[this.pos++] = 0x30 + n;
+      return;
+    }
+    if (n < 100) {
+      buf[this.pos++] = 0x30 + ((n / 10) | 0);
+      buf[this.pos++] = 0x30 + (n % 10);
+      return;
+    }
+    let digits = 1;
+    for (let t = n; t >= 10; t = Math.floor(t / 10)) digits++;
+    let p = this.pos + digits;
+    this.pos = p;
+    let t = n;
+    do {
+      buf[--p] = 0x30 + (t % 10);
+      t = Math.floor(t / 10);
+    } while (t > 0);
+  }
+
+  private dotted(b: Uint8Array, o: number): void {
+    for (let k = 0; k < 4; k++) {
+      if (k > 0) this.buf[this.pos++] = 0x2e; // '.'
+      this.uint(b[o + k]!);
+    }
+  }
+
+  /**
+   * A number of the form Math.round(x * 1000) / 1000, as JSON.stringify writes it: the integer part
+   * and up to three decimals, trailing zeros dropped (exact while |x| < 10^12: the nearest double to
+   * k / 1000 has no shorter decimal). False outside that range.
+   */
+  private millis(x: number): boolean {
+    let k = Math.round(x * 1000);
+    if (!(Math.abs(k) < 1e15)) return false;
+    if (k < 0) {
+      this.buf[this.pos++] = 0x2d; // '-'
+      k = -k;
+    }
+    const int = Math.floor(k / 1000);
+    let frac = k - int * 1000;
+    this.uint(int);
+    if (frac === 0) return true;
+    const buf = this.buf;
+    buf[this.pos++] = 0x2e;
+    let div = 100;
+    while (frac > 0) {
+      const d = Math.floor(frac / div);
+      buf[this.pos++] = 0x30 + d;
+      frac -= d * div;
+      div /= 10;
+    }
+    return true;
+  }
+
+  /** new Date(time).toISOString(), from a per-second prefix. False outside years 0 to 9999. */
+  private iso(time: number): boolean {
+    const ms = Math.trunc(time);
+    if (!(ms >= 0 && ms < ISO_MAX_MS)) return false;
+    const sec = Math.floor(ms / 1000);
+    if (sec !== this.isoSec) {
+      this.isoSec = sec;
+      this.isoHead = bytes(new Date(sec * 1000).toISOString().slice(0, 20));
+    }
+    this.put(this.isoHead);
+    const m = ms - sec * 1000;
+    const buf = this.buf;
+    buf[this.pos++] = 0x30 + Math.floor(m / 100);
+    buf[this.pos++] = 0x30 + (Math.floor(m / 10) % 10);
+    buf[this.pos++] = 0x30 + (m % 10);
+    buf[this.pos++] = 0x5a; // 'Z'
+    return true;
+  }
+
+  /** The JSON of each answering MAC's vendor name (or null), by the engine's MAC number: one lookup per MAC. */
+  private readonly vendorJson: Uint8Array[] = [];
+
+  private encodeView(v: ReplyView): boolean {
+    this.setHead(v.iface);
+    const vendor = (this.vendorJson[v.macId] ??= bytes(JSON.stringify(vendorOf(v.mac))));
+    if (this.head.length + vendor.length + 400 > MAX_FAST) return false;
+    const b = v.bytes;
+    const p = v.arpOffset;
+    this.put(this.head);
+    this.put(K_IP);
+    this.dotted(b, p + 14);
+    this.put(K_MAC);
+    this.hexMac(0, b, p + 8);
+    this.put(K_VENDOR);
+    this.put(vendor);
+    this.put(K_ETHSRC);
+    this.hexMac(1, b, 6);
+    this.put(K_ETHDST);
+    this.hexMac(2, b, 0);
+    this.put(K_VLAN);
+    if (v.vlan === undefined) this.put(NULL);
+    else this.uint(v.vlan);
+    this.put(K_RTT);
+    if (!this.millis(v.rttMs)) return false;
+    this.put(K_SEQ);
+    this.uint(v.seq);
+    this.put(K_REQ);
+    this.uint(v.requestId);
+    this.put(K_THA);
+    this.hexMac(3, b, p + 18);
+    this.put(K_TPA);
+    this.dotted(b, p + 24);
+    this.put(K_TIME);
+    if (!this.iso(v.time)) return false;
+    this.put(K_LATE);
+    this.put(v.late ? TRUE : FALSE);
+    this.put(K_DUP);
+    this.put(v.duplicate ? TRUE : FALSE);
+    this.put(K_MISMATCH);
+    this.put(v.ethSrcMismatch ? TRUE : FALSE);
+    this.put(K_FLAGS);
+    this.put(FLAGS_JSON[(v.ethSrcMismatch ? 1 : 0) | (v.late ? 2 : 0) | (v.duplicate ? 4 : 0) | (v.multipleMacs ? 8 : 0) | (v.canary ? 16 : 0)]!);
     this.put(K_END);
     return true;
   }

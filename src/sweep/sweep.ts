@@ -7,8 +7,8 @@
  *  - unanswered targets are asked again (2 retries, backoff 1.5): a queue that overflowed in one
  *    pass drains before the next, so a rogue proxy's claims are seen in full on a /24.
  */
-import { PcapLink } from '../link/pcap-link.js';
-import { chooseSenderIp, interfaceMac, assertInterfaceName } from '../link/interfaces.js';
+import { DEFAULT_SNAPLEN, PcapLink, ringSlotBytes } from '../link/pcap-link.js';
+import { chooseSenderIp, interfaceIpv4Once, interfaceMac, assertInterfaceName } from '../link/interfaces.js';
 import type { Link } from '../link/link.js';
 import { PcapWriter } from '../link/pcap-file.js';
 import { type Logger, silentLogger } from '../log.js';
@@ -16,14 +16,14 @@ import { type Clock, systemClock } from '../time/clock.js';
 import { checkInt, checkIp, checkMac, checkOp } from '../probe/options.js';
 import type { ReplyRecord, UnsolicitedRecord } from '../records/records.js';
 import { EnvironmentError, UsageError } from '../errors.js';
-import { BROADCAST_MAC, ZERO_MAC, formatIpv4, parseIpv4 } from '../wire/address.js';
+import { BROADCAST_MAC, ZERO_MAC, formatIpv4, formatMac, parseIpv4 } from '../wire/address.js';
 import { ArpOp } from '../wire/codes.js';
 import { encodeArpFrame } from '../wire/frame.js';
 import { BANDWIDTH_FORMS, DEFAULT_RATE_PPS, assertNotFlood, parseBandwidth } from '../pacing/flood.js';
-import { DEFAULT_MAX_IPS_PER_MAC, type Finding, type Net, Observations } from '../detect/findings.js';
+import { DEFAULT_MAX_IPS_PER_MAC, type Finding, type Net, Observations, type ReplyFacts } from '../detect/findings.js';
 import { type Severity, finding, sortFindings, worstSeverity } from '../findings/finding.js';
 import { localNetsOf } from '../link/interfaces.js';
-import { type SweepProgress, runSweepEngine } from './engine.js';
+import { type ReplyView, type SweepProgress, runSweepEngine } from './engine.js';
 import { defaultCanaries, expandTargets, mulberry32, shuffle } from './targets.js';
 
 /**
@@ -32,6 +32,21 @@ import { defaultCanaries, expandTargets, mulberry32, shuffle } from './targets.j
  * drops a request for a full queue. (A silent segment is not held back: see engine.ts.)
  */
 export const PROXY_WINDOW = 32;
+
+/**
+ * The capture ring a sweep opens: room for every frame the sweep can bring back (each request is
+ * captured twice, as its echo and its reply), at least SWEEP_RING_MIN for the segment's other ARP
+ * traffic, at most SWEEP_RING_MAX. The window (PROXY_WINDOW, and a quarter of the ring) keeps the
+ * sweep's own frames in flight far below that, and the loop drains the ring between two batches;
+ * the ring's pages count in the process's memory once the kernel has written them, so a ring larger
+ * than the need only costs memory (8 MiB, watch's default, was 8 MB of a /16 sweep's RSS).
+ * Frames the kernel still drops are reported (summary.dropped, a capture-drops finding).
+ */
+export const SWEEP_RING_MIN = 256 << 10;
+export const SWEEP_RING_MAX = 1 << 20;
+export function sweepRingBytes(requests: number, snaplen = DEFAULT_SNAPLEN): number {
+  return Math.min(SWEEP_RING_MAX, Math.max(SWEEP_RING_MIN, 2 * requests * ringSlotBytes(snaplen)));
+}
 
 export const SWEEP_DEFAULTS = {
   ratePps: DEFAULT_RATE_PPS,
@@ -91,6 +106,11 @@ export interface SweepOptions {
    */
   keepReplies?: boolean;
   onReply?: (r: ReplyRecord) => void;
+  /**
+   * Every reply as the engine reads it (numbers and the frame's bytes; view.record() builds its
+   * record): for a consumer that prints or counts without a record per reply. Valid only during the call.
+   */
+  onReplyView?: (v: ReplyView) => void;
   onUnsolicited?: (r: UnsolicitedRecord) => void;
   onProgress?: (p: SweepProgress) => void;
   /** Called once before sending, with the plan (for a time estimate). */
@@ -218,7 +238,9 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
   const sha = o.sha !== undefined ? checkMac(o.sha, 'sha') : interfaceMac(o.iface);
   const ethSrc = o.ethSrc !== undefined ? checkMac(o.ethSrc, 'ethSrc') : sha;
   const sipDest = o.sip !== undefined && String(o.sip).toLowerCase() === 'dest';
-  const chosen = o.sip !== undefined ? undefined : chooseSenderIp(o.iface, formatIpv4(targets[0]!), { sha: o.sha !== undefined ? sha : undefined, ethSrc: o.ethSrc !== undefined ? ethSrc : undefined });
+  // The interface's addresses, read once for the sender IP and the local subnets.
+  const ifaceAddrs = interfaceIpv4Once(o.iface);
+  const chosen = o.sip !== undefined ? undefined : chooseSenderIp(o.iface, formatIpv4(targets[0]!), { sha: o.sha !== undefined ? sha : undefined, ethSrc: o.ethSrc !== undefined ? ethSrc : undefined }, ifaceAddrs);
   const sip = sipDest ? SIP_DEST : o.sip !== undefined ? checkSweepSip(o.sip) : chosen!.ip;
   const sipRule = sipDest ? SIP_DEST_RULE : (chosen?.rule ?? 'given');
   const tha = o.tha !== undefined ? checkMac(o.tha, 'tha') : ZERO_MAC;
@@ -256,13 +278,24 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
 
   const clock = o.clock ?? systemClock;
   // Off-link = outside every subnet of the interface (a caller's link with no interface: give localNets).
-  const obs = new Observations(canaries, o.localNets ?? (o.link ? [] : localNetsOf(o.iface)));
+  const obs = new Observations(canaries, o.localNets ?? (o.link ? [] : localNetsOf(o.iface, ifaceAddrs)), targets.length);
   const keep = o.keepReplies !== false;
   const kept: ReplyRecord[] = [];
-  const onReply = (r: ReplyRecord, ip: number) => {
-    obs.addIp(ip, r);
-    if (keep) kept.push(r);
-    o.onReply?.(r);
+  // Each reply feeds the verdict from the engine's view (numbers, one string per MAC); a record is
+  // built only for a caller that keeps or receives records.
+  const facts: ReplyFacts = { mac: '', ethSrc: '', ethSrcMismatch: false };
+  const wantRecords = keep || o.onReply !== undefined;
+  const onReplyView = (v: ReplyView) => {
+    facts.mac = v.mac;
+    facts.ethSrcMismatch = v.ethSrcMismatch;
+    facts.ethSrc = v.ethSrcMismatch ? formatMac(v.bytes, 6) : v.mac;
+    obs.addIp(v.ip, facts);
+    o.onReplyView?.(v);
+    if (wantRecords) {
+      const r = v.record();
+      if (keep) kept.push(r);
+      o.onReply?.(r);
+    }
   };
   const onUnsolicited = (u: UnsolicitedRecord) => {
     obs.addUnsolicited(u);
@@ -275,9 +308,11 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
   const signal = o.signal ? AbortSignal.any([o.signal, stop.signal]) : stop.signal;
   try {
     // The window keeps a proxy ARP host's queue (proxy_qlen 64) from overflowing, so it applies to a
-    // link the caller brings too. The ring (8 MiB: ~25,000 slots of 336 bytes at snaplen 256) is no
-    // longer what limits it: a quarter of the ring, since each request is captured as its echo and its reply.
-    const live = o.link ? undefined : PcapLink.open(o.iface, { clock, logger: log, onError: (e) => stop.abort(e), ...(o.promisc === false ? { promisc: false } : {}) });
+    // link the caller brings too. The ring (sweepRingBytes: at most 1 MiB, ~3,100 slots of 336 bytes
+    // at snaplen 256) is not what limits it: a quarter of the ring, since each request is captured as its echo and its reply.
+    const live = o.link
+      ? undefined
+      : PcapLink.open(o.iface, { clock, logger: log, bufferSize: sweepRingBytes(n * (1 + retries)), onError: (e) => stop.abort(e), ...(o.promisc === false ? { promisc: false } : {}) });
     link = o.link ?? live!;
     // Only now, after every check (privileges, interface, capture): a failed start leaves an earlier capture alone.
     pcap = o.pcap !== undefined ? PcapWriter.open(o.pcap, { nanosecond: true, onError: (e) => stop.abort(e) }) : undefined;
@@ -297,7 +332,7 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
       deadlineMs,
       limit,
       maxAhead: live ? Math.min(PROXY_WINDOW, Math.floor(live.ringFrames / 4)) : PROXY_WINDOW,
-      onReply,
+      onReplyView,
       onUnsolicited,
       keepUnsolicited: keep,
       onProgress: o.onProgress,

@@ -7,6 +7,7 @@
  */
 import { UsageError } from '../errors.js';
 import { forEachLine } from '../read-input.js';
+import { U32Map } from '../detect/u32map.js';
 import { formatIpv4, parseIpv4 } from '../wire/address.js';
 
 export const DEFAULT_MAX_TARGETS = 65_536;
@@ -154,12 +155,19 @@ export function expandTargets(texts: string[], opts: TargetOptions = {}): Uint32
     });
   }
   const out = new Uint32Array(total);
-  const seen = new Set<number>();
   let n = 0;
+  // Blocks that do not overlap (the usual case: one CIDR) need no check per address; else the
+  // addresses seen are kept in a typed-array set (a JS Set of a /16 is megabytes of heap).
+  const sorted = blocks.filter((b) => b.last >= b.first).sort((a, b) => a.first - b.first);
+  let disjoint = true;
+  for (let k = 1; k < sorted.length; k++) if (sorted[k]!.first <= sorted[k - 1]!.last) disjoint = false;
+  const seen = disjoint ? undefined : new U32Map(total);
   for (const b of blocks)
     for (let ip = b.first; ip <= b.last; ip++) {
-      if (seen.has(ip)) continue;
-      seen.add(ip);
+      if (seen) {
+        if (seen.has(ip)) continue;
+        seen.set(ip, 0);
+      }
       out[n++] = ip;
       if (ip === 0xffffffff) break;
     }

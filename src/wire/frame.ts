@@ -4,8 +4,8 @@
  */
 import { BROADCAST_MAC, ZERO_MAC, type Ipv4, type Mac } from './address.js';
 import { ARP, type ArpFields, type ArpHeader, type ArpPacket, emitArp, parseArp, parseArpHeader } from './arp.js';
-import { ArpOp, EtherType } from './codes.js';
-import { ETH, type EthernetHeader, type VlanTag, emitEthernet, parseEthernet } from './ethernet.js';
+import { ArpHwType, ArpOp, EtherType } from './codes.js';
+import { ETH, type EthernetHeader, MAX_VLAN_TAGS, type VlanTag, emitEthernet, parseEthernet } from './ethernet.js';
 import type { WireIssue, WireResult } from './result.js';
 
 export interface ArpFrame {
@@ -89,3 +89,36 @@ export function encodeArpFrame(spec: ArpFrameSpec): Uint8Array {
 export const frameVlan = (eth: EthernetHeader): number | undefined => eth.vlans[eth.vlans.length - 1]?.vid;
 
 export type { WireResult };
+
+/**
+ * decodeArpFrame's verdict without decoding: for a hot path that reads a few fields at fixed
+ * offsets. Returns -1 exactly when decodeArpFrame would not be ok (too short, more than
+ * MAX_VLAN_TAGS tags, not ARP, not Ethernet/IPv4 ARP, ARP cut short); else the ARP packet's offset
+ * in the low 8 bits and the innermost VLAN id + 1 (0 = untagged) above them: use arpOffsetOf and
+ * vlanOf. Allocates nothing.
+ */
+export function scanArpFrame(b: Uint8Array): number {
+  const len = b.length;
+  if (len < ETH.headerLen) return -1;
+  let off = ETH.type;
+  let type = (b[off]! << 8) | b[off + 1]!;
+  let tags = 0;
+  let vid = -1;
+  while (type === EtherType.VLAN || type === EtherType.QinQ) {
+    if (tags === MAX_VLAN_TAGS || len < off + 2 + ETH.tagLen) return -1;
+    vid = ((b[off + 2]! << 8) | b[off + 3]!) & 0x0fff;
+    tags++;
+    off += ETH.tagLen;
+    type = (b[off]! << 8) | b[off + 1]!;
+  }
+  const p = off + 2;
+  if (type !== EtherType.ARP || len < p + ARP.ethIpv4Len) return -1;
+  const htype = (b[p]! << 8) | b[p + 1]!;
+  if ((htype !== ArpHwType.Ethernet && htype !== ArpHwType.IEEE802) || ((b[p + 2]! << 8) | b[p + 3]!) !== EtherType.IPv4 || b[p + 4] !== 6 || b[p + 5] !== 4) return -1;
+  return ((vid + 1) << 8) | p;
+}
+
+/** The ARP packet's offset from a scanArpFrame result (>= 0). */
+export const arpOffsetOf = (scan: number): number => scan & 0xff;
+/** The innermost VLAN id from a scanArpFrame result (>= 0), undefined when untagged: frameVlan's value. */
+export const vlanOf = (scan: number): number | undefined => (scan >>> 8 === 0 ? undefined : (scan >>> 8) - 1);

@@ -6,7 +6,7 @@ import { MemoryLink } from '../../src/link/memory-link.js';
 import { FakeClock } from '../../src/time/clock.js';
 import type { ReplyRecord } from '../../src/records/records.js';
 import { parseBaseline } from '../../src/sweep/baseline.js';
-import { runSweepEngine } from '../../src/sweep/engine.js';
+import { runSweepEngine, targetIndex } from '../../src/sweep/engine.js';
 import { MAX_UNSOLICITED_KEYS } from '../../src/probe/session.js';
 import { assertNotFlood, ppsForBandwidth, sweep } from '../../src/sweep/sweep.js';
 import { defaultCanaries, expandTargets, mulberry32, parseTarget, shuffle, targetsFromText } from '../../src/sweep/targets.js';
@@ -346,5 +346,35 @@ describe('flood guard (--yes-flood)', () => {
     assertNotFlood({ what: 'targets', unpacedCount: 4094, frames: 8188, ratePps: 20_000 });
     assertNotFlood({ what: 'targets', unpacedCount: 16382, frames: 16382, ratePps: 10_000 });
     assertNotFlood({ what: 'targets', unpacedCount: 16382, frames: 16382, ratePps: 20_000, yesFlood: true });
+  });
+});
+
+describe('target index', () => {
+  test('the same answers as a first-occurrence map, for runs (by subtraction) and for anything else', () => {
+    const naive = (canaries: number[], targets: Uint32Array) => {
+      const m = new Map<number, number>();
+      [...canaries, ...targets].forEach((ip, i) => {
+        if (!m.has(ip)) m.set(ip, i);
+      });
+      return m;
+    };
+    const cases: Array<[number[], Uint32Array]> = [
+      [[], expandTargets(['10.0.0.0/24'])],
+      [[parseIpv4('192.0.2.234')!, parseIpv4('10.0.0.5')!], expandTargets(['10.0.0.0/24'])],
+      [[], expandTargets(['255.255.255.0/24'], { includeEdges: true })],
+      [[], expandTargets(['0.0.0.0/30'], { includeEdges: true })],
+      [[1], shuffle(expandTargets(['10.0.0.0/24']), mulberry32(3))],
+      [[], Uint32Array.from([5, 6, 7, 7, 8])],
+      [[9], new Uint32Array(0)],
+    ];
+    for (const [canaries, targets] of cases) {
+      const idx = targetIndex(canaries, targets);
+      const want = naive(canaries, targets);
+      const probes = new Set<number>([...want.keys(), 0, 1, 4, 9, 0xffffffff, ...[...want.keys()].map((ip) => (ip + 1) >>> 0), ...[...want.keys()].map((ip) => (ip - 1) >>> 0)]);
+      for (const ip of probes) {
+        assert.equal(idx.get(ip), want.get(ip) ?? -1, `${formatIpv4(ip)} in ${targets.length} targets, ${canaries.length} canaries`);
+        assert.equal(idx.has(ip), want.has(ip));
+      }
+    }
   });
 });

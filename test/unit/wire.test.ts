@@ -12,6 +12,10 @@ import {
   parseEthernet,
   parseIpv4,
   parseMac,
+  arpOffsetOf,
+  frameVlan,
+  scanArpFrame,
+  vlanOf,
 } from '../../src/wire/index.js';
 
 const hex = (s: string): Uint8Array => Uint8Array.from(s.replace(/\s+/g, '').match(/../g)!.map((b) => parseInt(b, 16)));
@@ -232,5 +236,44 @@ describe('emit', () => {
   test('programmer errors throw TypeError (not wire data)', () => {
     assert.throws(() => encodeArpFrame({ senderMac: 'nope', senderIp: '10.0.0.1', targetIp: '10.0.0.2' }), TypeError);
     assert.throws(() => encodeArpFrame({ senderMac: '02:00:00:00:00:01', senderIp: '10.0.0', targetIp: '10.0.0.2' }), TypeError);
+  });
+});
+
+describe('scanArpFrame (the hot path verdict)', () => {
+  test('agrees with decodeArpFrame on every mutation of tagged and untagged frames', () => {
+    const bases = [
+      encodeArpFrame({ op: 2, senderMac: '02:00:00:00:00:01', senderIp: '10.0.0.2', targetIp: '10.0.0.1', targetMac: '02:00:00:00:00:02' }),
+      encodeArpFrame({ op: 1, senderMac: '02:00:00:00:00:01', senderIp: '10.0.0.2', targetIp: '10.0.0.1', vlans: [{ vid: 7 }] }),
+      encodeArpFrame({ op: 2, senderMac: '02:00:00:00:00:01', senderIp: '10.0.0.2', targetIp: '10.0.0.1', vlans: [{ vid: 100 }, { vid: 4094 }], pad: false }),
+      encodeArpFrame({ op: 2, senderMac: '02:00:00:00:00:01', senderIp: '10.0.0.2', targetIp: '10.0.0.1', htype: 6 }),
+    ];
+    // Deterministic pseudo-random mutations: cut lengths, and bytes in the header fields changed to
+    // values that matter (tag types, ARP type, htype/ptype/hlen/plen) or anything.
+    let seed = 12345;
+    const rnd = (n: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % n);
+    const interesting = [0x00, 0x01, 0x04, 0x06, 0x08, 0x81, 0x88, 0xa8, 0x06, 0xff];
+    let checked = 0;
+    for (const base of bases) {
+      for (let cut = 0; cut <= base.length; cut++) {
+        const b = base.slice(0, cut);
+        const s = scanArpFrame(b);
+        const d = decodeArpFrame(b);
+        assert.equal(s >= 0, d.ok, `cut ${cut}`);
+        checked++;
+      }
+      for (let k = 0; k < 3000; k++) {
+        const b = base.slice();
+        for (let m = 0, n = 1 + rnd(3); m < n; m++) b[12 + rnd(Math.min(24, b.length - 12))] = rnd(2) ? interesting[rnd(interesting.length)]! : rnd(256);
+        const s = scanArpFrame(b);
+        const d = decodeArpFrame(b);
+        assert.equal(s >= 0, d.ok, `mutation ${k} of ${Buffer.from(b).toString('hex')}`);
+        if (d.ok) {
+          assert.equal(arpOffsetOf(s), d.value.eth.payloadOffset);
+          assert.equal(vlanOf(s), frameVlan(d.value.eth));
+        }
+        checked++;
+      }
+    }
+    assert.ok(checked > 12_000);
   });
 });

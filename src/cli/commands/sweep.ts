@@ -246,8 +246,8 @@ export const sweepCommand: CommandModule<GlobalArgs, SweepArgs> = {
         ...(baseline ? { baseline } : {}),
         pcap: argv.pcap,
         promisc: argv.promisc,
-        // JSON streams every reply as it comes; only the human table needs them kept.
-        ...(ndjson ? { keepReplies: false, onReply: (r: ReplyRecord) => ndjson.reply(r), onUnsolicited: (u) => ndjson.text(JSON.stringify(u)) } : {}),
+        // JSON streams every reply as it comes, from the engine's view (no record per reply); only the human table needs them kept.
+        ...(ndjson ? { keepReplies: false, onReplyView: (v) => ndjson.view(v), onUnsolicited: (u) => ndjson.text(JSON.stringify(u)) } : {}),
         // Script lines stream as replies come, in arrival order (arp-scan's order); no table to keep.
         ...(lines ? { keepReplies: false, onReply: (r: ReplyRecord) => out.line(lines.line(r)) } : {}),
         ...(bar ? { onProgress: (p: SweepProgress) => bar.update(p) } : {}),
