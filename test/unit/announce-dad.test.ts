@@ -10,8 +10,7 @@ import { validateRecord } from '../helpers/schema.js';
 import { runSession } from '../../src/probe/session.js';
 import { probe } from '../../src/probe/probe.js';
 import { parseDuration } from '../../src/cli/duration.js';
-import { main } from '../../src/cli/main.js';
-import { PassThrough } from 'node:stream';
+import { runMain } from '../helpers/main.js';
 
 /** A deterministic [0,1) source cycling through the given values. */
 const seq = (...v: number[]) => {
@@ -246,13 +245,4 @@ describe('CLI durations and the new commands without traffic (nosuch0)', () => {
   });
 });
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (d: Buffer) => (stdout += d.toString()));
-  err.on('data', (d: Buffer) => (stderr += d.toString()));
-  const code = await main(args, { stdout: out, stderr: err });
-  return { code, stdout, stderr };
-}
+const cli = (args: string[]) => runMain(args);

@@ -6,10 +6,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { after, afterEach, beforeEach, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { main } from '../../src/cli/main.js';
+import { runMain, textStream as stream } from '../helpers/main.js';
 import { colorEnabled } from '../../src/cli/color.js';
 import { createCliLogger, formatLogLine } from '../../src/cli/logger.js';
 import { runCommand } from '../../src/cli/context.js';
@@ -22,21 +21,7 @@ const ESC = /\x1b\[/;
 const tmp = mkdtempSync(join(tmpdir(), 'arpinject-color-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
-function stream(tty: boolean): PassThrough & { text: () => string } {
-  const s = new PassThrough() as PassThrough & { isTTY?: boolean; text: () => string };
-  let t = '';
-  s.on('data', (d: Buffer) => (t += d.toString()));
-  if (tty) s.isTTY = true;
-  s.text = () => t;
-  return s;
-}
-
-async function cli(args: string[], tty: { stdout?: boolean; stderr?: boolean } = {}) {
-  const out = stream(tty.stdout ?? false);
-  const err = stream(tty.stderr ?? false);
-  const code = await main(args, { stdout: out, stderr: err });
-  return { code, stdout: out.text(), stderr: err.text() };
-}
+const cli = (args: string[], tty: { stdout?: boolean; stderr?: boolean } = {}) => runMain(args, { tty });
 
 // The test runner's own environment must not decide.
 const saved = { NO_COLOR: process.env.NO_COLOR, FORCE_COLOR: process.env.FORCE_COLOR, TERM: process.env.TERM };

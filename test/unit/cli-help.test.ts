@@ -5,10 +5,9 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { PassThrough } from 'node:stream';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { main } from '../../src/cli/main.js';
+import { runMain } from '../helpers/main.js';
 import { COMMANDS, type CommandName } from '../../src/cli/commands/meta.js';
 import { COMMAND_HELP, exitCodes, findingsOf } from '../../src/cli/help.js';
 import { EXIT_CODE_MEANINGS } from '../../src/cli/exit-codes.js';
@@ -16,16 +15,7 @@ import { FINDING_KINDS } from '../../src/findings/finding.js';
 import { MAN_PATH, renderManPage } from '../../scripts/man.js';
 import { exitCodesTable } from '../../schema/docs.js';
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (d: Buffer) => (stdout += d.toString()));
-  err.on('data', (d: Buffer) => (stderr += d.toString()));
-  const code = await main(args, { stdout: out, stderr: err });
-  return { code, stdout, stderr };
-}
+const cli = (args: string[]) => runMain(args);
 
 /** yargs writes help through console.log: capture it. */
 async function help(args: string[]): Promise<{ code: number; text: string }> {

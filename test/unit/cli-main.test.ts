@@ -3,20 +3,10 @@
  * without root and without spawning node. Every case names an interface that does not exist: nothing can be sent.
  */
 import assert from 'node:assert/strict';
-import { PassThrough } from 'node:stream';
 import { describe, test } from 'node:test';
-import { main } from '../../src/cli/main.js';
+import { runMain } from '../helpers/main.js';
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (d: Buffer) => (stdout += d.toString()));
-  err.on('data', (d: Buffer) => (stderr += d.toString()));
-  const code = await main(args, { stdout: out, stderr: err });
-  return { code, stdout, stderr };
-}
+const cli = (args: string[]) => runMain(args);
 
 describe('main(argv, io) in-process', () => {
   test('--version', async () => {

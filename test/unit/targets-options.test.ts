@@ -3,9 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { describe, test } from 'node:test';
-import { main } from '../../src/cli/main.js';
+import { runMain } from '../helpers/main.js';
 import { parseNumberOption } from '../../src/cli/options.js';
 import { type Lookup, describeResolution, isHostName, resolveHostNames } from '../../src/cli/resolve.js';
 import { tipsFromChunks } from '../../src/cli/target-file.js';
@@ -26,16 +25,7 @@ import { formatSweepSummary } from '../../src/cli/commands/sweep.js';
 
 const ips = (a: Uint32Array) => [...a].map(formatIpv4);
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (d: Buffer) => (stdout += d.toString()));
-  err.on('data', (d: Buffer) => (stderr += d.toString()));
-  const code = await main(args, { stdout: out, stderr: err });
-  return { code, stdout, stderr };
-}
+const cli = (args: string[]) => runMain(args);
 
 describe('--bandwidth: bits per second with K/M/G suffixes, as arp-scan', () => {
   test('suffixes are decimal multiples, either case, fractions allowed when the result is whole', () => {
@@ -291,16 +281,7 @@ describe('host names as targets: resolved once, at the start, by an injected loo
   });
 
   test('the CLI resolves --tip and sweep targets (files too) before anything is opened, and says so on stderr', async () => {
-    const run = async (args: string[]) => {
-      const out = new PassThrough();
-      const err = new PassThrough();
-      let stdout = '';
-      let stderr = '';
-      out.on('data', (d: Buffer) => (stdout += d.toString()));
-      err.on('data', (d: Buffer) => (stderr += d.toString()));
-      const code = await main(args, { stdout: out, stderr: err, lookup });
-      return { code, stdout, stderr };
-    };
+    const run = (args: string[]) => runMain(args, { lookup });
     const p = await run(['probe', '-i', 'nosuch0', '--tip', 'gw.lab.example', '--tip', '10.0.0.9']);
     assert.equal(p.code, 3, p.stderr);
     assert.match(p.stderr, /^resolved gw\.lab\.example to 192\.0\.2\.1$/m);
