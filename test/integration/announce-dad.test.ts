@@ -13,6 +13,7 @@ import { after, before, describe, test } from 'node:test';
 import { Lab } from '../../src/lab/lab.js';
 import { runCli, startCli } from '../helpers/cli.js';
 import { skipUnlessRoot } from '../helpers/root.js';
+import { startTcpdump } from '../helpers/tcpdump.js';
 
 const A_IP = '10.77.0.1';
 const B_IP = '10.77.0.2';
@@ -22,26 +23,8 @@ const byType = (records: Array<Record<string, any>>, type: string) => records.fi
 
 /** tcpdump in ns on iface, text lines with epoch stamps and link headers. */
 async function tcpdump(lab: Lab, ns: string, iface: string, filter = 'arp') {
-  const child = lab.spawn(ns, ['tcpdump', '--immediate-mode', '-l', '-i', iface, '-nn', '-e', '-tt', filter]);
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const t0 = Date.now();
-  while (!/listening on/.test(err)) {
-    if (Date.now() - t0 > 10_000) throw new Error(`tcpdump did not start: ${err}`);
-    await sleep(20);
-  }
-  return {
-    async stop(): Promise<string[]> {
-      await sleep(200);
-      await new Promise((r) => {
-        child.once('exit', r);
-        child.kill('SIGINT');
-      });
-      return out.split('\n').filter(Boolean);
-    },
-  };
+  const t = await startTcpdump(lab, ns, ['-l', '-i', iface, '-nn', '-e', '-tt', filter]);
+  return { stop: async (): Promise<string[]> => (await t.stop()).lines };
 }
 
 describe('announce, dad and probe timing on a kernel link', { skip: skipUnlessRoot }, () => {

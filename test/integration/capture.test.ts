@@ -15,6 +15,7 @@ import { Lab } from '../../src/lab/lab.js';
 import { readPcapFile } from '../../src/link/pcap-file.js';
 import { CLI, parseNdjson, runCli, stopChild } from '../helpers/cli.js';
 import { skipUnlessRoot } from '../helpers/root.js';
+import { startTcpdump } from '../helpers/tcpdump.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'arpinject-capture-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -23,23 +24,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** tcpdump on ns:iface writing `file`; stop() ends it with SIGINT and returns its own counters. */
 async function tcpdump(lab: Lab, ns: string, iface: string, file: string, filter = 'arp') {
-  const child = lab.spawn(ns, ['tcpdump', '--immediate-mode', '-i', iface, '-nn', '-s', '128', '-B', '65536', '--time-stamp-precision=nano', '-w', file, filter]);
-  let err = '';
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const t0 = Date.now();
-  while (!/listening on/.test(err)) {
-    if (Date.now() - t0 > 10_000) throw new Error(`tcpdump did not start: ${err}`);
-    await sleep(20);
-  }
+  const t = await startTcpdump(lab, ns, ['-i', iface, '-nn', '-s', '128', '-B', '65536', '--time-stamp-precision=nano', '-w', file, filter]);
   return {
     async stop(): Promise<{ captured: number; dropped: number }> {
-      await sleep(200);
-      await new Promise((r) => {
-        child.once('exit', r);
-        child.kill('SIGINT');
-      });
-      const num = (re: RegExp) => Number(re.exec(err)?.[1] ?? NaN);
-      return { captured: num(/(\d+) packets? captured/), dropped: num(/(\d+) packets? dropped by kernel/) };
+      const { captured, dropped } = await t.stop();
+      return { captured, dropped };
     },
   };
 }

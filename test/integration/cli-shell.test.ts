@@ -11,8 +11,8 @@ import { after, before, describe, test } from 'node:test';
 import { Lab } from '../../src/lab/lab.js';
 import { runCli } from '../helpers/cli.js';
 import { skipUnlessRoot } from '../helpers/root.js';
+import { startTcpdump } from '../helpers/tcpdump.js';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('a loopback interface is refused before anything is sent', { skip: skipUnlessRoot }, () => {
   let lab: Lab;
@@ -28,24 +28,12 @@ describe('a loopback interface is refused before anything is sent', { skip: skip
 
   /** tcpdump on the namespace's lo (every frame, no filter); stop() returns how many it captured. */
   async function tcpdumpLo() {
-    const child = lab.spawn('a', ['tcpdump', '--immediate-mode', '-i', 'lo', '-nn', '-w', join(tmp, `lo-${Date.now()}.pcap`)]);
-    let err = '';
-    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-    const t0 = Date.now();
-    while (!/listening on/.test(err)) {
-      if (Date.now() - t0 > 10_000) throw new Error(`tcpdump did not start: ${err}`);
-      await sleep(20);
-    }
+    const t = await startTcpdump(lab, 'a', ['-i', 'lo', '-nn', '-w', join(tmp, `lo-${Date.now()}.pcap`)], 300);
     return {
       async stop(): Promise<number> {
-        await sleep(300);
-        await new Promise((r) => {
-          child.once('exit', r);
-          child.kill('SIGINT');
-        });
-        const m = /(\d+) packets? captured/.exec(err);
-        assert.ok(m, `tcpdump said: ${err}`);
-        return Number(m[1]);
+        const r = await t.stop();
+        assert.ok(!Number.isNaN(r.captured), `tcpdump said: ${r.stderr}`);
+        return r.captured;
       },
     };
   }

@@ -13,34 +13,16 @@ import { Lab } from '../../src/lab/lab.js';
 import { segmentSpec, waitOperUp } from '../../src/lab/topologies.js';
 import { runCli, startCli, stopChild } from '../helpers/cli.js';
 import { skipUnlessRoot } from '../helpers/root.js';
+import { startTcpdump } from '../helpers/tcpdump.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'arpinject-targets-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const of = (r: { records: Array<Record<string, any>> }, type: string) => r.records.filter((x) => x.type === type);
 
 /** tcpdump -e -l (text, one line a frame) on ns:iface; stop() ends it and returns its lines. */
 async function tcpdumpText(lab: Lab, ns: string, iface: string, filter = 'arp or (vlan and arp)') {
-  const child = lab.spawn(ns, ['tcpdump', '--immediate-mode', '-l', '-e', '-nn', '-i', iface, ...filter.split(' ')]);
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const t0 = Date.now();
-  while (!/listening on/.test(err)) {
-    if (Date.now() - t0 > 10_000) throw new Error(`tcpdump did not start: ${err}`);
-    await sleep(20);
-  }
-  return {
-    async stop(): Promise<string[]> {
-      await sleep(300);
-      await new Promise((r) => {
-        child.once('exit', r);
-        child.kill('SIGINT');
-      });
-      return out.split('\n').filter((l) => l.trim() !== '');
-    },
-  };
+  const t = await startTcpdump(lab, ns, ['-l', '-e', '-nn', '-i', iface, ...filter.split(' ')], 300);
+  return { stop: async (): Promise<string[]> => (await t.stop()).lines };
 }
 
 /** `IP<tab>MAC` lines of arp-scan --plain, as a sorted list of "IP MAC". */

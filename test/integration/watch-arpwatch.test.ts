@@ -20,6 +20,7 @@ import { after, before, describe, test } from 'node:test';
 import { Lab } from '../../src/lab/lab.js';
 import { CLI, parseNdjson, runCli, startCli, stopChild } from '../helpers/cli.js';
 import { skipUnlessRoot } from '../helpers/root.js';
+import { startTcpdump } from '../helpers/tcpdump.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'arpinject-arpwatch-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -64,10 +65,7 @@ describe('watch as arpwatch: spoof, bogon, state, trunk, on a hub of kernel host
   /** watch on mon (and tcpdump beside it) while `act` runs. */
   async function watched(name: string, act: () => Promise<void>, extra: string[] = []) {
     const pcap = join(tmp, `${name}.tcpdump.pcap`);
-    const td = spawn('ip', ['netns', 'exec', ns.mon!, 'tcpdump', '-i', 'eth0', '-w', pcap, '-s', '256', '--immediate-mode', '-U', 'arp or vlan'], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let tdErr = '';
-    td.stderr!.on('data', (d: Buffer) => (tdErr += d.toString()));
-    while (!/listening on/.test(tdErr)) await sleep(20);
+    const td = await startTcpdump(lab, 'mon', ['-i', 'eth0', '-w', pcap, '-s', '256', '-U', 'arp or vlan'], 0);
     const w = await startCli(ns.mon!, ['watch', '--iface', 'eth0', '--json', ...extra]);
     let code: number | null;
     try {
@@ -75,8 +73,7 @@ describe('watch as arpwatch: spoof, bogon, state, trunk, on a hub of kernel host
       await sleep(300);
     } finally {
       code = await stopChild(w.child);
-      td.kill('SIGTERM');
-      await new Promise((r) => td.once('exit', r));
+      await td.stop();
     }
     const live = parseNdjson(w.output());
     return { live, summary: live.at(-1)!, code, pcap };
