@@ -28,8 +28,8 @@ function frameAt(i: number, kind: 'flip' | 'random'): Uint8Array {
 
 function analyse(kind: 'flip' | 'random', n: number): void {
   // Frames are built up front (a pool of 65,536 distinct byte arrays reused): the analyser is timed, not the encoder.
+  // Random senders: the pool's sender fields are patched per frame so that every frame is a new sender.
   const pool = Array.from({ length: Math.min(n, 65_536) }, (_, i) => frameAt(i, kind));
-  // Random senders: patch the pool's sender fields per frame so every frame is a new sender.
   let records = 0;
   const emit = (_r: WatchRecord) => {
     records++;
@@ -45,7 +45,6 @@ function analyse(kind: 'flip' | 'random', n: number): void {
       const r = Math.imul(i + 1, 0x9e3779b1) >>> 0;
       bytes[28] = 10; bytes[29] = (r >>> 16) & 255; bytes[30] = (r >>> 8) & 255; bytes[31] = r & 255; // spa
       bytes[24] = r & 255; bytes[25] = (i >>> 8) & 255; bytes[26] = i & 255; bytes[27] = (r >>> 24) & 255; // sha tail
-      bytes[10] = bytes[24]!; bytes[11] = bytes[27]!; // eth src tail... keep eth src = sha? set below
       bytes.copyWithin(6, 22, 28); // eth src = sha
     }
     w.ingest({ time: t0 + i / 100, bytes });

@@ -19,6 +19,7 @@ import { decodeArpFrame, frameVlan } from '../wire/frame.js';
 import type { WireIssue } from '../wire/result.js';
 import type { Finding, FindingKind, Severity } from '../findings/finding.js';
 import { LruIndex, macKey, widen } from './bounded.js';
+import { parseTarget, type TargetBlock } from '../sweep/targets.js';
 import { vendorOf, vendorOfMac } from '../records/vendor.js';
 
 /** The kinds watch raises (all from the one registry, src/findings/finding.ts). */
@@ -141,7 +142,7 @@ export interface WatchOptions {
   staleMs?: number;
   /** Addresses configured host-scope on this machine: they must never be an ARP sender on a link. */
   hostScoped?: string[];
-  /** The link's subnets (CIDR): a sender IP outside all of them is a bogon. Empty or absent: no bogon rule. */
+  /** The link's subnets (sweep's target forms: CIDR, net:mask, a range): a sender IP outside all of them is a bogon. Empty or absent: no bogon rule. */
   localNets?: string[];
   /** Gateway addresses: a MAC change on one of them is critical. */
   gateways?: string[];
@@ -218,7 +219,6 @@ const PROBATION = 0;
 const PROTECTED = 1;
 /** Station flags. */
 const F_PROTECTED = 1;
-const F_KNOWN = 2;
 const F_HAS_PREV = 4;
 
 /** Kinds a flood raises once per frame: they pass the rate gate. */
@@ -231,18 +231,6 @@ const macText = (hi: number, lo: number): string =>
 const vkey = (vlan: number | undefined | null): number => (vlan === undefined || vlan === null ? 0 : vlan + 1);
 const vlanOf = (k: number): number | null => (k === 0 ? null : k - 1);
 const where = (ip: string, vlan: number | null): string => (vlan === null ? ip : `${ip} vlan ${vlan}`);
-
-interface Net {
-  base: number;
-  len: number;
-}
-function parseCidr(text: string): Net {
-  const [a, l] = text.split('/');
-  const base = parseIpv4(a ?? '');
-  const len = l === undefined ? 32 : Number(l);
-  if (base === undefined || !Number.isInteger(len) || len < 0 || len > 32) throw new RangeError(`not an IPv4 subnet: ${text}`);
-  return { base: len === 0 ? 0 : (base >>> (32 - len)) << (32 - len) >>> 0, len };
-}
 
 /** One MAC history per station that more than one MAC claimed (rare: a JS object is fine). */
 interface History {
@@ -259,7 +247,7 @@ export class ArpWatcher {
   private readonly staleMs: number;
   private readonly pairWindowMs: number;
   private readonly hostScoped: Set<string>;
-  private readonly nets: Net[];
+  private readonly nets: TargetBlock[];
   private readonly gateways: Set<number>;
 
   // Station table: key (vlan + 1, ip), two segments.
@@ -330,7 +318,8 @@ export class ArpWatcher {
     this.staleMs = opts.staleMs ?? 3_600_000;
     this.pairWindowMs = opts.pairWindowMs ?? 5_000;
     this.hostScoped = new Set(opts.hostScoped ?? []);
-    this.nets = (opts.localNets ?? []).map(parseCidr);
+    // The sweep's one target parser (edges included: the network and broadcast addresses are on the link too).
+    this.nets = (opts.localNets ?? []).map((t) => parseTarget(t, { includeEdges: true }));
     this.gateways = new Set((opts.gateways ?? []).map((g) => parseIpv4(g)).filter((g): g is number => g !== undefined));
     this.rateBurst = opts.rateBurst ?? 100;
     this.ratePerMs = (opts.ratePerSecond ?? 10) / 1000;
@@ -385,7 +374,6 @@ export class ArpWatcher {
     if (this.st.find(v, ip) >= 0) return;
     const s = this.newStation(v, ip, hi, lo, k.firstSeen ?? k.lastSeen, PROBATION);
     this.stLast[s] = k.lastSeen;
-    this.stFlags[s] = F_KNOWN;
     this.protect(s);
     if (k.previousMac) {
       const [ph, pl] = macKey(k.previousMac);
@@ -623,11 +611,11 @@ export class ArpWatcher {
   }
 
   private local(ip: number): boolean {
-    for (const n of this.nets) if (n.len === 0 || (ip ^ n.base) >>> (32 - n.len) === 0) return true;
+    for (const n of this.nets) if (ip >= n.first && ip <= n.last) return true;
     return false;
   }
   private netsText(): string {
-    return this.nets.map((n) => `${formatIpv4(n.base)}/${n.len}`).join(', ');
+    return this.nets.map((n) => n.text).join(', ');
   }
 
   /** Remember a request for `tpa`: newest last, REQS per target, targets in LRU order. */

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -95,6 +95,14 @@ describe('arp.dat', () => {
     assert.throws(() => writeStateFile(join(dir, 'no-such-dir', 'x.dat'), 'x'), (e: Error & { code?: string }) => e.code === 'ERR_FILE');
     if (existsSync('/dev/full')) assert.throws(() => writeStateFile('/dev/full', 'x'), (e: Error & { code?: string }) => e.code === 'ERR_FILE');
     assert.equal(readStateFile(join(dir, 'missing.dat')).existed, false, 'a missing file is an empty database');
+    // A symlink is followed: the file it points to is replaced, the link stays a link.
+    const real = join(dir, 'real.dat');
+    const link = join(dir, 'link.dat');
+    writeFileSync(real, 'old\n');
+    symlinkSync(real, link);
+    writeStateFile(link, 'new\n');
+    assert.equal(readFileSync(real, 'utf8'), 'new\n');
+    assert.ok(lstatSync(link).isSymbolicLink(), 'the link is not replaced by a file');
   });
 
   test('round trip: the table written and read back is the same stations with their previous MACs', () => {
@@ -187,6 +195,18 @@ describe('watch --state and stations (CLI)', () => {
     const text = await runCli(undefined, ['stations', '--state', state]);
     assert.match(text.stdout, /^IP\s+VLAN\s+MAC\s+VENDOR/m);
     assert.match(text.stdout, /10\.77\.0\.5\s+-\s+02:00:00:00:00:05/);
+  });
+
+  test('a state file that cannot be written at the end: the summary says saved: false, exit 3; a bad --local-net is exit 2', async () => {
+    const state = join(dir, 'no-such-dir', 's.dat');
+    const r = await runCli(undefined, ['watch', '--read', capture('unwritable.pcap', 1, false), '--state', state, '--json']);
+    assert.equal(r.code, 3, r.stderr);
+    const s = r.records.find((x) => x.type === 'summary')!;
+    assert.deepEqual([s.state.saved, s.state.written], [false, 0]);
+    assert.match(r.stderr, /cannot write state file/);
+    const bad = await runCli(undefined, ['watch', '--read', capture('badnet.pcap', 1, false), '--local-net', '10.0.0.0/33']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--local-net: target "10\.0\.0\.0\/33": prefix length must be 0-32/);
   });
 
   test('a corrupt state line is a warning with its line number, not a failure; a missing file for stations is exit 2', async () => {

@@ -9,6 +9,7 @@ import { checkInt, checkIp } from '../../probe/options.js';
 import { ArpWatcher, type WatchRecord } from '../../watch/analyzer.js';
 import { formatArpDat, hostnamesOf, readStateFile, writeStateFile } from '../../watch/state.js';
 import { formatIpv4 } from '../../wire/address.js';
+import { parseTarget } from '../../sweep/targets.js';
 import { formatWatchRecord, formatWatchSummary } from '../../watch/format.js';
 import { type GlobalArgs, runCommand } from '../context.js';
 import { requireValues } from '../options.js';
@@ -41,12 +42,13 @@ export interface WatchArgs extends GlobalArgs {
   stale?: number;
 }
 
-/** A CIDR (a.b.c.d/len) as given to --local-net. */
-function checkCidr(text: string): string {
-  const m = /^(\d{1,3}(?:\.\d{1,3}){3})(?:\/(\d{1,2}))?$/.exec(text.trim());
-  const len = m?.[2] === undefined ? 32 : Number(m[2]);
-  if (!m || checkIp(m[1]!, '--local-net') === undefined || len > 32) throw new UsageError('ERR_INVALID_ARGUMENT', `--local-net: "${text}" is not an IPv4 subnet (a.b.c.d/len)`);
-  return `${m[1]}/${len}`;
+/** A --local-net value, in the sweep's target forms (CIDR, net:mask, a range), checked by the sweep's parser. */
+function checkLocalNet(text: string): string {
+  try {
+    return parseTarget(text, { includeEdges: true }).text;
+  } catch (e) {
+    throw new UsageError('ERR_INVALID_ARGUMENT', `--local-net: ${(e as Error).message}`, { hint: 'give the link\'s subnets, e.g. --local-net 10.0.0.0/24' });
+  }
 }
 
 /** Default capture ring for watch, MiB. */
@@ -83,7 +85,7 @@ export const watchCommand: CommandModule<GlobalArgs, WatchArgs> = {
       .option('fail-on', { type: 'string', choices: SEVERITIES, describe: 'exit 1 if a finding at or above this severity was raised' })
       .option('state', { type: 'string', describe: "station database, arpwatch's arp.dat format (read at start, written atomically every --state-interval and at exit; created when missing; default $ARPINJECT_STATE)" })
       .option('state-interval', { type: 'number', default: 60, describe: 'seconds between state writes (a SIGKILL loses at most this much)' })
-      .option('local-net', { type: 'string', array: true, describe: "the link's subnets (CIDR): a sender outside all of them is a bogon (default, live: the interface's subnets; --read: none, no bogon rule)" })
+      .option('local-net', { type: 'string', array: true, describe: "the link's subnets (CIDR, net:mask or a range): a sender outside all of them is a bogon (default, live: the interface's subnets; --read: none, no bogon rule)" })
       .option('gateway', { type: 'string', array: true, describe: 'gateway IPs: a MAC change on one is critical (default, live: the gateways routed through the interface)' })
       .option('stale', { type: 'number', describe: 'a station silent for this many seconds that another MAC claims has moved (ip-moved, info) rather than changed (mac-changed) (default 3600)' })
       .check((a) => {
@@ -110,7 +112,7 @@ export const watchCommand: CommandModule<GlobalArgs, WatchArgs> = {
         };
         const statePath = argv.state ?? (process.env.ARPINJECT_STATE || undefined);
         const stateIntervalS = checkInt(argv.stateInterval, '--state-interval', 1, 86_400);
-        const localNets = argv.localNet?.map((c) => checkCidr(String(c))) ?? (argv.iface !== undefined ? localNetsOf(argv.iface).map((n) => `${formatIpv4(n.base)}/${n.len}`) : []);
+        const localNets = argv.localNet?.map((c) => checkLocalNet(String(c))) ?? (argv.iface !== undefined ? localNetsOf(argv.iface).map((n) => `${formatIpv4(n.base)}/${n.len}`) : []);
         const gateways = argv.gateway?.map((ip) => checkIp(String(ip), '--gateway')) ?? (argv.iface !== undefined ? gatewaysOf(argv.iface) : []);
         const loaded = statePath !== undefined ? readStateFile(statePath) : undefined;
         if (loaded && statePath) {
