@@ -5,6 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { EnvironmentError, UsageError } from '../errors.js';
+import { type NativeBinding, loadBinding } from './binding.js';
 import { formatIpv4, inPrefix, normalizeMac, parseIpv4, type Ipv4, type Mac } from '../wire/address.js';
 
 const IFNAME_RE = /^[^\s/:]{1,15}$/;
@@ -118,8 +119,43 @@ export function runIpJson<T>(args: string[]): T {
   return (out.trim() === '' ? [] : JSON.parse(out)) as T;
 }
 
-/** The one reader of `ip -j -4 addr show`: every IPv4 address of this namespace (or of one device), with its device. */
+/** `ip addr`'s names for the scopes in rtnetlink.h (RT_SCOPE_*); another value is printed as its number. */
+const SCOPE_NAMES: Record<number, string> = { 0: 'global', 200: 'site', 253: 'link', 254: 'host', 255: 'nowhere' };
+const IFA_F_SECONDARY = 0x01;
+
+/**
+ * Every IPv4 address of this namespace (or of one device), with its device, as `ip -4 addr show`
+ * lists them: from the addon's netlink dump (one RTM_GETADDR, no process spawned), else, when the
+ * addon cannot be loaded, from `ip -j`.
+ */
 export function ipv4Addresses(dev?: string): Array<InterfaceAddress & { dev: string }> {
+  let native: NativeBinding | undefined;
+  try {
+    native = loadBinding();
+  } catch {
+    native = undefined;
+  }
+  if (!native) return ipv4AddressesFromIp(dev);
+  if (dev !== undefined && !interfaceExists(dev)) throw noSuchInterface(dev);
+  let dump: [number[], Record<string, string>];
+  try {
+    dump = native.ipv4Addresses();
+  } catch (cause) {
+    throw new EnvironmentError('ERR_COMMAND_FAILED', `reading the IPv4 addresses of this namespace (netlink RTM_GETADDR) failed: ${(cause as Error).message}`, { cause });
+  }
+  const [rows, names] = dump;
+  const out: Array<InterfaceAddress & { dev: string }> = [];
+  for (let i = 0; i + 4 < rows.length; i += 5) {
+    const name = names[String(rows[i])] ?? '';
+    if (dev !== undefined && name !== dev) continue;
+    const scope = rows[i + 2]!;
+    out.push({ dev: name, address: formatIpv4(rows[i + 4]!), prefixLen: rows[i + 1]!, scope: SCOPE_NAMES[scope] ?? String(scope), secondary: (rows[i + 3]! & IFA_F_SECONDARY) !== 0 });
+  }
+  return out;
+}
+
+/** The same from `ip -j -4 addr show` (the addon could not be loaded). */
+export function ipv4AddressesFromIp(dev?: string): Array<InterfaceAddress & { dev: string }> {
   const rows = runIpJson<IpAddrJson[]>(['-4', 'addr', 'show', ...(dev !== undefined ? ['dev', dev] : [])]);
   const out: Array<InterfaceAddress & { dev: string }> = [];
   for (const r of rows)

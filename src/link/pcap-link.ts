@@ -9,13 +9,15 @@
  * - batched delivery (one JS call per poll wake-up) and batched send (sendmmsg);
  * - drop accounting (pcap_stats) and a lifetime that does not depend on the garbage collector.
  */
-import { createRequire } from 'node:module';
 import { EnvironmentError, UsageError, type ErrorCode } from '../errors.js';
 import type { Logger } from '../log.js';
 import { silentLogger } from '../log.js';
 import { type Clock, systemClock } from '../time/clock.js';
 import { type Captured, FrameFanout, type Link, type LinkStats } from './link.js';
 import { noRawPrivilege, noSuchInterface, preflightInterface } from './interfaces.js';
+import { type NativeBinding, type NativeOpenResult, type NativeStats, loadBinding } from './binding.js';
+
+export { loadBinding } from './binding.js';
 
 /** Default capture filter: ARP, tagged or not. */
 export const ARP_FILTER = 'arp or (vlan and arp)';
@@ -24,53 +26,7 @@ export const DEFAULT_SNAPLEN = 256;
 /** Default kernel ring: about 25,000 frames at snaplen 256 (see ringFrames). */
 export const DEFAULT_RING_BYTES = 8 << 20;
 
-interface NativeOpenResult {
-  handle: object;
-  dlt: number;
-  linkType: string;
-  nano: boolean;
-  snaplen: number;
-  ifindex: number;
-}
-interface NativeStats {
-  received: number;
-  dropped: number;
-  ifDropped: number;
-  echoes: number;
-  echoesMissed: number;
-  echoesEvicted: number;
-  pending: number;
-}
-interface NativeBinding {
-  ENTRY_WORDS: number;
-  open(
-    opts: { device: string; snaplen: number; bufferSize: number; promisc: boolean; immediate: boolean; filter: string; nano: boolean },
-    onBatch: (data: ArrayBuffer | null, table: Uint32Array | string, count: number | null) => void,
-  ): NativeOpenResult;
-  send(handle: object, data: Uint8Array, lengths?: Uint32Array): { first: number; sent: number };
-  read(handle: object): [ArrayBuffer | null, Uint32Array | string, number | null] | null;
-  stats(handle: object): NativeStats;
-  close(handle: object): void;
-  libVersion(): string;
-}
-
 const DLT_EN10MB = 1;
-const require = createRequire(import.meta.url);
-let binding: NativeBinding | undefined;
-
-/** Load the addon built by node-gyp at install (build/Release/arpinject_pcap.node). */
-export function loadBinding(): NativeBinding {
-  if (binding) return binding;
-  try {
-    binding = require('../../build/Release/arpinject_pcap.node') as NativeBinding;
-    return binding;
-  } catch (cause) {
-    throw new EnvironmentError('ERR_NATIVE_MODULE', 'the libpcap binding (build/Release/arpinject_pcap.node) could not be loaded', {
-      cause,
-      hint: 'install libpcap-dev and rebuild it: apt-get install -y libpcap-dev build-essential && npm rebuild arpinject (see native-notes/build.md)',
-    });
-  }
-}
 
 /** libpcap's version string, e.g. "libpcap version 1.10.3 (with TPACKET_V3)". */
 export function pcapVersion(): string {
@@ -80,6 +36,18 @@ export function pcapVersion(): string {
 const TPACKET_ALIGN = (x: number) => (x + 15) & ~15;
 /** Bytes of ring one captured frame takes at this snaplen (see ringFrames): 336 at snaplen 256. */
 export const ringSlotBytes = (snaplen: number): number => TPACKET_ALIGN(68 + snaplen);
+/** The smallest ring a command opens: 780 frames at snaplen 256, for the segment's other ARP traffic and a few storms of replies. */
+export const MIN_RING_BYTES = 256 << 10;
+/**
+ * The ring for `requests` sent in one burst (a probe's round, announce's and dad's frames, trigger's
+ * one): each is captured as its echo and a reply, and twice that is left for second responders and
+ * the segment's other traffic (4 slots a request), between MIN_RING_BYTES and DEFAULT_RING_BYTES.
+ * The kernel maps every page of the ring into the process when it is opened (packet_mmap), so an
+ * 8 MiB ring was 8 MB of a single probe's RSS and ~5 ms of its start (native-notes/startup.md).
+ */
+export function burstRingBytes(requests: number, snaplen = DEFAULT_SNAPLEN): number {
+  return Math.min(DEFAULT_RING_BYTES, Math.max(MIN_RING_BYTES, 4 * requests * ringSlotBytes(snaplen)));
+}
 /**
  * Frames the kernel ring holds for a snaplen and a buffer size, with libpcap 1.10's arithmetic for
  * TPACKET_V2 (immediate mode): slot = TPACKET_ALIGN(68 + snaplen), where 68 = the tpacket2 header

@@ -31,6 +31,11 @@
 #include <sys/socket.h>
 #include <linux/if_packet.h>
 #include <linux/if_ether.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/if_addr.h>
+#include <arpa/inet.h>
+#include <sys/time.h>
 
 #define ENTRY_WORDS 6 /* offset, caplen, origlen, ts_sec, ts_nsec, sent id (0: not ours) */
 #define BATCH_MAX_FRAMES 8192
@@ -700,6 +705,100 @@ static napi_value js_version(napi_env env, napi_callback_info info) {
   return v;
 }
 
+/*
+ * ipv4Addresses() -> [ifindex, prefixlen, scope, flags, address (host order), ...] (5 numbers per
+ * address), and a names table { ifindex: name }: every IPv4 address of this network namespace, from
+ * one RTM_GETADDR dump on a NETLINK_ROUTE socket, in the kernel's order (by device, primary before
+ * secondary), which is what `ip -4 addr show` prints. The address is IFA_LOCAL (IFA_ADDRESS is the
+ * peer on a point-to-point link), flags the IFA_FLAGS attribute when present (32 bits), else
+ * ifa_flags. No process is spawned: `ip -j` cost 15-25 ms of every probe (native-notes/startup.md).
+ */
+static napi_value js_ipv4_addresses(napi_env env, napi_callback_info info) {
+  (void)info;
+  int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+  if (fd < 0) return throw_error(env, "ERR_NETLINK", strerror(errno));
+  struct timeval tv = {2, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  struct {
+    struct nlmsghdr nh;
+    struct ifaddrmsg ifa;
+  } req;
+  memset(&req, 0, sizeof req);
+  req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifaddrmsg));
+  req.nh.nlmsg_type = RTM_GETADDR;
+  req.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+  req.nh.nlmsg_seq = 1;
+  req.ifa.ifa_family = AF_INET;
+  struct sockaddr_nl sa;
+  memset(&sa, 0, sizeof sa);
+  sa.nl_family = AF_NETLINK;
+  if (sendto(fd, &req, req.nh.nlmsg_len, 0, (struct sockaddr *)&sa, sizeof sa) < 0) {
+    int e = errno;
+    close(fd);
+    return throw_error(env, "ERR_NETLINK", strerror(e));
+  }
+  napi_value list, names, v;
+  CHECK(napi_create_array(env, &list));
+  CHECK(napi_create_object(env, &names));
+  uint32_t n = 0;
+  static char buf[32768];
+  int done = 0;
+  const char *err = NULL;
+  while (!done && !err) {
+    ssize_t len = recv(fd, buf, sizeof buf, 0);
+    if (len < 0) {
+      if (errno == EINTR) continue;
+      err = strerror(errno);
+      break;
+    }
+    if (len == 0) break;
+    for (struct nlmsghdr *nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, (size_t)len); nh = NLMSG_NEXT(nh, len)) {
+      if (nh->nlmsg_seq != 1) continue;
+      if (nh->nlmsg_type == NLMSG_DONE) { done = 1; break; }
+      if (nh->nlmsg_type == NLMSG_ERROR) {
+        struct nlmsgerr *ne = (struct nlmsgerr *)NLMSG_DATA(nh);
+        err = ne->error ? strerror(-ne->error) : NULL;
+        done = 1;
+        break;
+      }
+      if (nh->nlmsg_type != RTM_NEWADDR) continue;
+      struct ifaddrmsg *ifa = (struct ifaddrmsg *)NLMSG_DATA(nh);
+      if (ifa->ifa_family != AF_INET) continue;
+      uint32_t flags = ifa->ifa_flags, addr = 0;
+      int have_local = 0, have_addr = 0;
+      uint32_t local = 0, address = 0;
+      int rlen = (int)IFA_PAYLOAD(nh);
+      for (struct rtattr *rta = IFA_RTA(ifa); RTA_OK(rta, rlen); rta = RTA_NEXT(rta, rlen)) {
+        if (rta->rta_type == IFA_LOCAL && RTA_PAYLOAD(rta) >= 4) { memcpy(&local, RTA_DATA(rta), 4); have_local = 1; }
+        else if (rta->rta_type == IFA_ADDRESS && RTA_PAYLOAD(rta) >= 4) { memcpy(&address, RTA_DATA(rta), 4); have_addr = 1; }
+        else if (rta->rta_type == IFA_FLAGS && RTA_PAYLOAD(rta) >= 4) memcpy(&flags, RTA_DATA(rta), 4);
+      }
+      if (!have_local && !have_addr) continue;
+      addr = ntohl(have_local ? local : address);
+      double row[5] = {ifa->ifa_index, ifa->ifa_prefixlen, ifa->ifa_scope, flags, addr};
+      for (int k = 0; k < 5; k++) {
+        CHECK(napi_create_double(env, row[k], &v));
+        CHECK(napi_set_element(env, list, n++, v));
+      }
+      char key[16], name[IF_NAMESIZE + 1];
+      snprintf(key, sizeof key, "%u", ifa->ifa_index);
+      bool has = false;
+      CHECK(napi_has_named_property(env, names, key, &has));
+      if (!has && if_indextoname(ifa->ifa_index, name)) {
+        CHECK(napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &v));
+        CHECK(napi_set_named_property(env, names, key, v));
+      }
+    }
+  }
+  close(fd);
+  if (err) return throw_error(env, "ERR_NETLINK", err);
+  napi_value out;
+  CHECK(napi_create_array_with_length(env, 2, &out));
+  CHECK(napi_set_element(env, out, 0, list));
+  CHECK(napi_set_element(env, out, 1, names));
+  return out;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"open", NULL, js_open, NULL, NULL, NULL, napi_default, NULL},
@@ -708,6 +807,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"read", NULL, js_read, NULL, NULL, NULL, napi_default, NULL},
       {"close", NULL, js_close, NULL, NULL, NULL, napi_default, NULL},
       {"libVersion", NULL, js_version, NULL, NULL, NULL, napi_default, NULL},
+      {"ipv4Addresses", NULL, js_ipv4_addresses, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_value ew;
   napi_create_uint32(env, ENTRY_WORDS, &ew);
