@@ -9,7 +9,6 @@
  */
 import { closeSync, constants, createReadStream, fstat, open as openFd } from 'node:fs';
 import { promisify } from 'node:util';
-import { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { EnvironmentError, UsageError } from './errors.js';
 
@@ -37,6 +36,7 @@ async function openStream(path: string): Promise<Readable> {
   }
   if (st.isFIFO() || st.isSocket()) {
     // A libuv pipe (epoll): it waits for a writer without a blocked thread. The socket owns the fd from here.
+    const { Socket } = await import('node:net'); // loaded for a FIFO only
     return new Socket({ fd, readable: true, writable: false, allowHalfOpen: true });
   }
   if (st.isDirectory()) {

@@ -13,6 +13,7 @@ import { LOADERS } from './commands/load.js';
 import { GLOBAL_OPTIONS } from './globals.js';
 import { COMMAND_HELP, TOP_EXAMPLES, epilogue, helpWidth } from './help.js';
 import { COMPLETION_FLAG } from './completion.js';
+import { leanArgv } from './lean.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -25,7 +26,7 @@ async function loadModule(name: CommandName): Promise<CommandModule> {
 }
 
 /** `topLevel`: probe's builder runs for `arpinject --help` too (the default command); the top level has its own examples and exit codes. */
-function lazyCommand(name: CommandName, width: number, topLevel: boolean): CommandModule {
+function lazyCommand(name: CommandName, width: number, topLevel: boolean, capture?: Capture): CommandModule {
   const load = () => loadModule(name);
   const build = (mod: CommandModule, y: Argv): Argv => {
     const b = mod.builder;
@@ -43,9 +44,11 @@ function lazyCommand(name: CommandName, width: number, topLevel: boolean): Comma
       const m = loadedModules.get(name);
       return m ? build(m, y) : load().then((mod) => build(mod, y));
     },
-    handler: async (argv) => (await load()).handler(argv),
+    handler: async (argv) => (capture ? capture(name, argv) : (await load()).handler(argv)),
   } as CommandModule;
 }
+
+type Capture = (name: CommandName, argv: Record<string, unknown>) => void;
 
 /**
  * The CLI as a function: parse `args`, run the command, return its exit code. `io` redirects what
@@ -72,7 +75,24 @@ export async function main(args: string[], io?: CliIo): Promise<number> {
   return code;
 }
 
-async function run(args: string[]): Promise<void> {
+/**
+ * How a command line is parsed, without running anything (tests compare the two parsers):
+ * `yargs`: the argv yargs hands the handler (or its error); `lean`: leanArgv's, or undefined.
+ */
+export async function parseArgs(args: string[], via: 'yargs' | 'lean'): Promise<{ command: CommandName; argv: Record<string, unknown> } | undefined> {
+  const command = invokedCommand(args);
+  if (via === 'lean') {
+    const argv = leanArgv(args, command, await loadModule(command));
+    return argv && { command, argv };
+  }
+  let got: { command: CommandName; argv: Record<string, unknown> } | undefined;
+  await run(args, (name, argv) => {
+    got = { command: name, argv };
+  });
+  return got;
+}
+
+async function run(args: string[], capture?: Capture): Promise<void> {
   // `arpinject --version` alone: what yargs prints for it, without loading yargs (most of the start-up).
   if (args.length === 1 && args[0] === '--version') {
     cliIo().stdout.write(`${pkg.version}\n`);
@@ -86,7 +106,15 @@ async function run(args: string[]): Promise<void> {
     return;
   }
   assertKnownCommand(args);
-  const [{ default: yargs }] = await Promise.all([import('yargs'), loadModule(invokedCommand(args))]);
+  const name = invokedCommand(args);
+  const mod = await loadModule(name);
+  // A plain line (known options, every value valid) needs no yargs: see lean.ts.
+  const lean = capture ? undefined : leanArgv(args, name, mod);
+  if (lean) {
+    await mod.handler(lean as Parameters<NonNullable<CommandModule['handler']>>[0]);
+    return;
+  }
+  const { default: yargs } = await import('yargs');
   const y = yargs(args);
   // yargs renders and caches the whole help text on every non-default command, after the handler has
   // started (~45 ms of string-width work in the middle of a sweep). We never print help from inside a
@@ -96,7 +124,7 @@ async function run(args: string[]): Promise<void> {
   const width = helpWidth(process.stdout.columns);
   y.scriptName('arpinject').usage('$0 [probe] --iface IF --tip IP [options]\n\nCraft ARP frames, send them through libpcap, correlate every reply.');
   for (const [k, o] of Object.entries(GLOBAL_OPTIONS)) y.option(k, { ...o, ...('choices' in o ? { choices: [...o.choices] } : {}) });
-  y.command((Object.keys(COMMANDS) as CommandName[]).map((n) => lazyCommand(n, width, n === 'probe' && !args.includes('probe'))));
+  y.command((Object.keys(COMMANDS) as CommandName[]).map((n) => lazyCommand(n, width, n === 'probe' && !args.includes('probe'), capture)));
   for (const [cmd, what] of TOP_EXAMPLES) y.example(cmd, what);
   await y
     .epilogue(epilogue(undefined, width))

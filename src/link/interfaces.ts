@@ -2,7 +2,7 @@
  * Facts about local interfaces, read without sending anything: /sys/class/net and `ip -j`.
  * Also the privilege check that must happen before libpcap is touched (a clear message, not libpcap's).
  */
-import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { existsSync, readFileSync } from 'node:fs';
 import { EnvironmentError, UsageError } from '../errors.js';
 import { type NativeBinding, loadBinding } from './binding.js';
@@ -109,6 +109,8 @@ interface IpAddrJson {
 export function runIpJson<T>(args: string[]): T {
   let out: string;
   try {
+    // node:child_process loads only when `ip` runs (routes, neighbours, the fallback address reader).
+    const { execFileSync } = createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process');
     out = execFileSync('ip', ['-j', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (cause) {
     const stderr = (cause as { stderr?: string }).stderr?.toString().trim();

@@ -36,18 +36,6 @@ export function pcapVersion(): string {
 const TPACKET_ALIGN = (x: number) => (x + 15) & ~15;
 /** Bytes of ring one captured frame takes at this snaplen (see ringFrames): 336 at snaplen 256. */
 export const ringSlotBytes = (snaplen: number): number => TPACKET_ALIGN(68 + snaplen);
-/** The smallest ring a command opens: 780 frames at snaplen 256, for the segment's other ARP traffic and a few storms of replies. */
-export const MIN_RING_BYTES = 256 << 10;
-/**
- * The ring for `requests` sent in one burst (a probe's round, announce's and dad's frames, trigger's
- * one): each is captured as its echo and a reply, and twice that is left for second responders and
- * the segment's other traffic (4 slots a request), between MIN_RING_BYTES and DEFAULT_RING_BYTES.
- * The kernel maps every page of the ring into the process when it is opened (packet_mmap), so an
- * 8 MiB ring was 8 MB of a single probe's RSS and ~5 ms of its start (native-notes/startup.md).
- */
-export function burstRingBytes(requests: number, snaplen = DEFAULT_SNAPLEN): number {
-  return Math.min(DEFAULT_RING_BYTES, Math.max(MIN_RING_BYTES, 4 * requests * ringSlotBytes(snaplen)));
-}
 /**
  * Frames the kernel ring holds for a snaplen and a buffer size, with libpcap 1.10's arithmetic for
  * TPACKET_V2 (immediate mode): slot = TPACKET_ALIGN(68 + snaplen), where 68 = the tpacket2 header

@@ -4,7 +4,7 @@
  * timeout: what these report is other MACs' claims (`claim` records, `ip-conflict` findings).
  * The schedule comes from timing.ts; this runner follows it on any Link and Clock.
  */
-import { MIN_RING_BYTES, PcapLink } from '../link/pcap-link.js';
+import { PcapLink } from '../link/pcap-link.js';
 import { assertInterfaceName, interfaceMac } from '../link/interfaces.js';
 import type { Captured, Link } from '../link/link.js';
 import { type Finding, type Severity, finding, sortFindings, worstSeverity } from '../findings/finding.js';
@@ -211,7 +211,7 @@ async function withLink<T>(o: CommonOptions, clock: Clock, fn: (link: Link, sign
   const signal = o.signal ? AbortSignal.any([o.signal, stop.signal]) : stop.signal;
   let link: Link | undefined;
   try {
-    link = o.link ?? PcapLink.open(o.iface, { clock, logger: o.logger ?? silentLogger, bufferSize: MIN_RING_BYTES, onError: (e) => stop.abort(e), ...(o.promisc === false ? { promisc: false } : {}) });
+    link = o.link ?? PcapLink.open(o.iface, { clock, logger: o.logger ?? silentLogger, onError: (e) => stop.abort(e), ...(o.promisc === false ? { promisc: false } : {}) });
     return await fn(link, signal, stop);
   } finally {
     if (!o.link) link?.close();

@@ -2,7 +2,7 @@
  * probe(): the library's main entry. Craft who-has (or any ARP) frames with the fields you choose,
  * send them on an interface through libpcap, capture and correlate every reply.
  */
-import { PcapLink, burstRingBytes } from '../link/pcap-link.js';
+import { PcapLink } from '../link/pcap-link.js';
 import { assertInterfaceName, chooseSenderIp, interfaceMac, localNetsOf } from '../link/interfaces.js';
 import { DEFAULT_MAX_IPS_PER_MAC, type Net, detect } from '../detect/findings.js';
 import { type Finding, type Severity, finding, sortFindings, worstSeverity } from '../findings/finding.js';
@@ -155,9 +155,9 @@ export async function probe(o: ProbeOptions): Promise<ProbeResult> {
   const stop = new AbortController();
   const signal = o.signal ? AbortSignal.any([o.signal, stop.signal]) : stop.signal;
   try {
-    // A ring for one round (burstRingBytes: 4 slots a request, 256 KiB to 8 MiB; at 8 MiB a round of
-    // 6,000 targets' echoes and replies with room for a storm on top); ringFrames() has the arithmetic.
-    link = o.link ?? PcapLink.open(o.iface, { clock, logger: log, bufferSize: burstRingBytes(plan.requests.length), onError: (e) => stop.abort(e), ...(o.promisc === false ? { promisc: false } : {}) });
+    // The default ring (8 MiB, ~25,000 frames at snaplen 256) holds a round of 10,000 targets' echoes
+    // and replies with room for a storm on top; ringFrames() has the arithmetic.
+    link = o.link ?? PcapLink.open(o.iface, { clock, logger: log, onError: (e) => stop.abort(e), ...(o.promisc === false ? { promisc: false } : {}) });
     // Only now, after every check (privileges, interface, capture): a failed start leaves an earlier capture alone.
     pcap = o.pcap !== undefined ? PcapWriter.open(o.pcap, { nanosecond: true, onError: (e) => stop.abort(e) }) : undefined;
     const w = pcap;

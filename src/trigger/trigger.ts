@@ -12,7 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { EnvironmentError } from '../errors.js';
-import { MIN_RING_BYTES, PcapLink } from '../link/pcap-link.js';
+import { PcapLink } from '../link/pcap-link.js';
 import { interfaceMac, ipv4Addresses, runIpJson } from '../link/interfaces.js';
 import { type Logger, silentLogger } from '../log.js';
 import { systemClock } from '../time/clock.js';
@@ -135,7 +135,7 @@ export async function trigger(o: TriggerOptions): Promise<TriggerResult> {
   const neighbourBefore = before?.state?.join(',') ?? null;
   const mac = interfaceMac(o.iface);
   const raw = loadRaw();
-  const link = PcapLink.open(o.iface, { logger: log, bufferSize: MIN_RING_BYTES });
+  const link = PcapLink.open(o.iface, { logger: log });
   let sock: RawSocket | undefined;
   const result: TriggerResult = { type: 'trigger', iface: o.iface, dst: o.dst, src: o.src ?? null, request: null, reply: null, senderIp: null, arpAnnounce: ann, neighbourBefore, leak: null };
   try {

@@ -40,6 +40,7 @@
 #define ENTRY_WORDS 6 /* offset, caplen, origlen, ts_sec, ts_nsec, sent id (0: not ours) */
 #define BATCH_MAX_FRAMES 8192
 #define ECHO_CAP 32768       /* sent frames remembered until their echo is seen */
+#define ECHO_INIT 256        /* the FIFO starts this small and doubles when full, up to ECHO_CAP */
 #define ECHO_BYTES 128       /* bytes of each sent frame kept for the comparison */
 #define ECHO_SCAN 64         /* how far past the oldest pending send an echo may be found */
 #define SEND_BATCH 256       /* frames per sendmmsg call */
@@ -70,7 +71,7 @@ typedef struct {
   uint32_t count;
   /* echo FIFO */
   echo_entry *echo;
-  uint32_t echo_head, echo_len;
+  uint32_t echo_head, echo_len, echo_cap;
   uint32_t next_id;
   double echoes_matched, echoes_missed, echoes_evicted;
   int snaplen;
@@ -150,15 +151,32 @@ static link_state *unwrap(napi_env env, napi_value v) {
 
 /* ---------- echo FIFO ---------- */
 
+/*
+ * Twice the room, entries kept in order from index 0. The FIFO grows only as far as sends ever run
+ * ahead of their echoes: a ring of ECHO_CAP from the start was 4.4 MB of every sweep's RSS, since
+ * cycling through it touches every page (native-notes/startup.md). False when memory is short.
+ */
+static int echo_grow(link_state *s) {
+  uint32_t cap = s->echo_cap * 2;
+  echo_entry *n = malloc(sizeof(echo_entry) * cap);
+  if (!n) return 0;
+  for (uint32_t k = 0; k < s->echo_len; k++) n[k] = s->echo[(s->echo_head + k) % s->echo_cap];
+  free(s->echo);
+  s->echo = n;
+  s->echo_head = 0;
+  s->echo_cap = cap;
+  return 1;
+}
+
 static void echo_push(link_state *s, uint32_t id, const uint8_t *bytes, uint32_t len) {
   if (!s->echo) return;
-  if (s->echo_len == ECHO_CAP) {
+  if (s->echo_len == s->echo_cap && (s->echo_cap >= ECHO_CAP || !echo_grow(s))) {
     /* oldest send never echoed within ECHO_CAP later sends: forget it */
-    s->echo_head = (s->echo_head + 1) % ECHO_CAP;
+    s->echo_head = (s->echo_head + 1) % s->echo_cap;
     s->echo_len--;
     s->echoes_evicted++;
   }
-  echo_entry *e = &s->echo[(s->echo_head + s->echo_len) % ECHO_CAP];
+  echo_entry *e = &s->echo[(s->echo_head + s->echo_len) % s->echo_cap];
   e->id = id;
   e->len = len;
   memcpy(e->bytes, bytes, len < ECHO_BYTES ? len : ECHO_BYTES);
@@ -169,7 +187,7 @@ static void echo_push(link_state *s, uint32_t id, const uint8_t *bytes, uint32_t
 static uint32_t echo_match(link_state *s, const uint8_t *bytes, uint32_t caplen, uint32_t len) {
   uint32_t n = s->echo_len < ECHO_SCAN ? s->echo_len : ECHO_SCAN;
   for (uint32_t k = 0; k < n; k++) {
-    echo_entry *e = &s->echo[(s->echo_head + k) % ECHO_CAP];
+    echo_entry *e = &s->echo[(s->echo_head + k) % s->echo_cap];
     if (e->len != len) continue;
     uint32_t cmp = caplen < ECHO_BYTES ? caplen : ECHO_BYTES;
     if (cmp > e->len) cmp = e->len;
@@ -177,7 +195,7 @@ static uint32_t echo_match(link_state *s, const uint8_t *bytes, uint32_t caplen,
     /* sends older than this one were not seen (filtered out, or lost to a full ring) */
     s->echoes_missed += k;
     uint32_t id = e->id;
-    s->echo_head = (s->echo_head + k + 1) % ECHO_CAP;
+    s->echo_head = (s->echo_head + k + 1) % s->echo_cap;
     s->echo_len -= k + 1;
     s->echoes_matched++;
     return id;
@@ -463,7 +481,8 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
     goto fail;
   }
   s->table = malloc(sizeof(uint32_t) * ENTRY_WORDS * BATCH_MAX_FRAMES);
-  s->echo = malloc(sizeof(echo_entry) * ECHO_CAP);
+  s->echo = malloc(sizeof(echo_entry) * ECHO_INIT);
+  s->echo_cap = ECHO_INIT;
   s->poll = malloc(sizeof(uv_poll_t));
   if (!s->table || !s->echo || !s->poll) {
     snprintf(msg, sizeof msg, "out of memory");
