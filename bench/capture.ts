@@ -17,7 +17,7 @@ import { readPcapFile } from '../src/link/pcap-file.js';
 
 const frames = Number(process.argv[2] ?? 600_000);
 const rounds = Number(process.argv[3] ?? 20);
-const cli = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
+const cli = fileURLToPath(new URL('../dist/cli/arpinject.cjs', import.meta.url));
 const floodTs = fileURLToPath(new URL('../test/helpers/flood.ts', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'arpinject-bench-capture-'));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Lab } from '../src/lab/lab.js';
 
 const rounds = Number(process.argv[2] ?? 20);
-const cli = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
+const cli = fileURLToPath(new URL('../dist/cli/arpinject.cjs', import.meta.url));
 
 function stats(xs: number[]): string {
   const s = [...xs].sort((a, b) => a - b);

@@ -19,7 +19,7 @@ import { NODE_FLOOR, arpScanArgs, arpScanReplies, floorArgs, sweepArgs, sweepLab
 
 const len = Number(process.argv[2] ?? 16);
 const runs = Number(process.argv[3] ?? 3);
-const cli = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
+const cli = fileURLToPath(new URL('../dist/cli/arpinject.cjs', import.meta.url));
 const cidr = `10.99.0.0/${len}`;
 const total = 2 ** (32 - len);
 const dir = mkdtempSync(join(tmpdir(), 'arpinject-bench-'));

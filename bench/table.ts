@@ -20,7 +20,7 @@ import { NODE_FLOOR, arpScanArgs, arpScanReplies, floorArgs, sweepArgs, sweepLab
 const runs = Math.max(5, Number(process.argv[2] ?? 7));
 const sweepRuns = Math.max(5, Number(process.argv[3] ?? 5));
 const len = Number(process.argv[4] ?? 16);
-const cli = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
+const cli = fileURLToPath(new URL('../dist/cli/arpinject.cjs', import.meta.url));
 const node = process.execPath;
 const dir = mkdtempSync(join(tmpdir(), 'arpinject-table-'));
 const has = (cmd: string, arg: string) => spawnSync(cmd, [arg]).error === undefined;

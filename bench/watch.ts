@@ -115,7 +115,7 @@ if (!only || only === 'read') {
     };
     const ours: number[] = [];
     const td: number[] = [];
-    const cli = new URL('../dist/cli/main.js', import.meta.url).pathname;
+    const cli = new URL('../dist/cli/arpinject.cjs', import.meta.url).pathname;
     for (let k = 0; k < runs; k++) {
       ours.push(time('node', [cli, 'watch', '--read', file, '--json']));
       td.push(time('tcpdump', ['-r', file, '-n', '-e']));

@@ -9,7 +9,7 @@ set -uo pipefail
 iface=${1:?usage: ci-probe.sh IFACE IP MAC [SENDER_IP]}
 ip=${2:?usage: ci-probe.sh IFACE IP MAC [SENDER_IP]}
 mac=${3:?usage: ci-probe.sh IFACE IP MAC [SENDER_IP]}
-arpinject=${ARPINJECT:-arpinject}   # e.g. ARPINJECT="node dist/cli/main.js"
+arpinject=${ARPINJECT:-arpinject}   # e.g. ARPINJECT="node dist/cli/arpinject.cjs"
 
 # --wait 1500: keep listening after the first answer, so a second (hijacking) MAC is caught too.
 out=$($arpinject probe --iface "$iface" --tip "$ip" ${4:+--sip "$4"} --expect "$mac" --wait 1500 --json)

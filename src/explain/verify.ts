@@ -10,8 +10,8 @@ import type { Observation } from './compare.js';
 
 /** The built CLI: next to this file in dist/, or dist/ from the sources (tests run src/ through tsx). */
 function cliPath(): string {
-  const near = fileURLToPath(new URL('../cli/main.js', import.meta.url));
-  return existsSync(near) ? near : fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+  const near = fileURLToPath(new URL('../cli/arpinject.cjs', import.meta.url));
+  return existsSync(near) ? near : fileURLToPath(new URL('../../dist/cli/arpinject.cjs', import.meta.url));
 }
 
 export interface ObserveOptions {

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { breakGrnetRoutes, createGrnetLab } from './topologies.js';
 import type { ProbeSummary } from '../records/records.js';
 
-const cli = fileURLToPath(new URL('../cli/main.js', import.meta.url));
+const cli = fileURLToPath(new URL('../cli/arpinject.cjs', import.meta.url));
 const targets = ['10.0.0.2', '10.0.0.6', '8.8.8.8'];
 
 function probeIn(ns: string, title: string): ProbeSummary {

@@ -1,9 +1,9 @@
-/** Run the built CLI (dist/cli/main.js) inside a network namespace and collect its output; every record is schema-checked. */
+/** Run the built CLI (dist/cli/arpinject.cjs, the bin) inside a network namespace and collect its output; every record is schema-checked. */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { validateRecord } from './schema.js';
 
-export const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+export const CLI = fileURLToPath(new URL('../../dist/cli/arpinject.cjs', import.meta.url));
 
 export interface CliResult {
   code: number;
