@@ -52,6 +52,7 @@ export class ReplyNdjson {
   private fast = true;
   private iface = '';
   private head: Uint8Array = new Uint8Array(0);
+  private headIp: Uint8Array = new Uint8Array(0);
   private timer: NodeJS.Timeout | undefined;
   private viewChecked = false;
   private viewFast = true;
@@ -236,6 +237,7 @@ export class ReplyNdjson {
     if (iface !== this.iface) {
       this.iface = iface;
       this.head = bytes(`{"type":"reply","iface":${JSON.stringify(iface)}`);
+      this.headIp = Buffer.concat([this.head, K_IP]);
     }
   }
 
@@ -341,47 +343,105 @@ export class ReplyNdjson {
   /** The JSON of each answering MAC's vendor name (or null), by the engine's MAC number: one lookup per MAC. */
   private readonly vendorJson: Uint8Array[] = [];
 
+  /**
+   * The parts of a reply line that repeat from reply to reply, each kept as bytes with the frame bytes
+   * it was made from: MAC, vendor, Ethernet source and destination and VLAN (a sweep's replies come
+   * from one or a few responders, to our one MAC); THA and TPA (our MAC and IP); the flags (32
+   * combinations). A reply then costs its IP, RTT, seq, request id and time, and five copies.
+   */
+  private readonly keyB = new Uint8Array(18);
+  private keyBVlan = -2;
+  private keyBMac = -1;
+  private segB: Uint8Array = new Uint8Array(0);
+  private readonly keyC = new Uint8Array(10);
+  private segC: Uint8Array | undefined;
+  private readonly tails: Array<Uint8Array | undefined> = new Array<Uint8Array | undefined>(32);
+
+  /** Whether b[o..o+n) equals key[k..k+n); copies it there when not (the caller rebuilds what depends on it). */
+  private static same(key: Uint8Array, k: number, b: Uint8Array, o: number, n: number, equal: boolean): boolean {
+    for (let j = 0; j < n; j++)
+      if (key[k + j] !== b[o + j]) {
+        equal = false;
+        key[k + j] = b[o + j]!;
+      }
+    return equal;
+  }
+
+  /** The bytes written since `at`, as their own array, and the position back at `at`. */
+  private cut(at: number): Uint8Array {
+    const seg = new Uint8Array(this.buf.subarray(at, this.pos)); // a copy (Buffer.slice would be a view)
+    this.pos = at;
+    return seg;
+  }
+
   private encodeView(v: ReplyView): boolean {
     this.setHead(v.iface);
     const vendor = (this.vendorJson[v.macId] ??= bytes(JSON.stringify(vendorOf(v.mac))));
     if (this.head.length + vendor.length + 400 > MAX_FAST) return false;
     const b = v.bytes;
     const p = v.arpOffset;
-    this.put(this.head);
-    this.put(K_IP);
+    const vlan = v.vlan === undefined ? -1 : v.vlan;
+    const key = this.keyB;
+    // MAC (ARP sender), Ethernet source, Ethernet destination; then VLAN and the MAC's id (its vendor).
+    let sameB = ReplyNdjson.same(key, 0, b, p + 8, 6, true);
+    sameB = ReplyNdjson.same(key, 6, b, 6, 6, sameB);
+    sameB = ReplyNdjson.same(key, 12, b, 0, 6, sameB);
+    if (!sameB || vlan !== this.keyBVlan || v.macId !== this.keyBMac) {
+      this.keyBVlan = vlan;
+      this.keyBMac = v.macId;
+      const at = this.pos;
+      this.put(K_MAC);
+      this.hexMac(0, b, p + 8);
+      this.put(K_VENDOR);
+      this.put(vendor);
+      this.put(K_ETHSRC);
+      this.hexMac(1, b, 6);
+      this.put(K_ETHDST);
+      this.hexMac(2, b, 0);
+      this.put(K_VLAN);
+      if (v.vlan === undefined) this.put(NULL);
+      else this.uint(v.vlan);
+      this.put(K_RTT);
+      this.segB = this.cut(at);
+    }
+    // THA and TPA.
+    let sameC = ReplyNdjson.same(this.keyC, 0, b, p + 18, 10, this.segC !== undefined);
+    if (!sameC) {
+      const at = this.pos;
+      this.put(K_THA);
+      this.hexMac(3, b, p + 18);
+      this.put(K_TPA);
+      this.dotted(b, p + 24);
+      this.put(K_TIME);
+      this.segC = this.cut(at);
+      sameC = true;
+    }
+    const mask = (v.ethSrcMismatch ? 1 : 0) | (v.late ? 2 : 0) | (v.duplicate ? 4 : 0) | (v.multipleMacs ? 8 : 0) | (v.canary ? 16 : 0);
+    let tail = this.tails[mask];
+    if (tail === undefined) {
+      const at = this.pos;
+      this.put(K_LATE);
+      this.put(v.late ? TRUE : FALSE);
+      this.put(K_DUP);
+      this.put(v.duplicate ? TRUE : FALSE);
+      this.put(K_MISMATCH);
+      this.put(v.ethSrcMismatch ? TRUE : FALSE);
+      this.put(K_FLAGS);
+      this.put(FLAGS_JSON[mask]!);
+      this.put(K_END);
+      tail = this.tails[mask] = this.cut(at);
+    }
+    this.put(this.headIp);
     this.dotted(b, p + 14);
-    this.put(K_MAC);
-    this.hexMac(0, b, p + 8);
-    this.put(K_VENDOR);
-    this.put(vendor);
-    this.put(K_ETHSRC);
-    this.hexMac(1, b, 6);
-    this.put(K_ETHDST);
-    this.hexMac(2, b, 0);
-    this.put(K_VLAN);
-    if (v.vlan === undefined) this.put(NULL);
-    else this.uint(v.vlan);
-    this.put(K_RTT);
+    this.put(this.segB);
     if (!this.millis(v.rttMs)) return false;
     this.put(K_SEQ);
     this.uint(v.seq);
     this.put(K_REQ);
     this.uint(v.requestId);
-    this.put(K_THA);
-    this.hexMac(3, b, p + 18);
-    this.put(K_TPA);
-    this.dotted(b, p + 24);
-    this.put(K_TIME);
+    this.put(this.segC!);
     if (!this.iso(v.time)) return false;
-    this.put(K_LATE);
-    this.put(v.late ? TRUE : FALSE);
-    this.put(K_DUP);
-    this.put(v.duplicate ? TRUE : FALSE);
-    this.put(K_MISMATCH);
-    this.put(v.ethSrcMismatch ? TRUE : FALSE);
-    this.put(K_FLAGS);
-    this.put(FLAGS_JSON[(v.ethSrcMismatch ? 1 : 0) | (v.late ? 2 : 0) | (v.duplicate ? 4 : 0) | (v.multipleMacs ? 8 : 0) | (v.canary ? 16 : 0)]!);
-    this.put(K_END);
+    this.put(tail);
     return true;
   }
 }

@@ -159,6 +159,34 @@ describe('sweep output from the engine view (no record per reply)', () => {
     assert.equal(w.viewInPlace, true, 'the views were encoded in place');
   });
 
+  test('the repeated parts of a line (MACs, VLAN, THA/TPA, flags) follow every change, one field at a time', () => {
+    const { w, text } = collect();
+    const expected: string[] = [];
+    const ids = new Map<string, number>();
+    const base = { op: 2, senderMac: '52:54:00:00:00:01', senderIp: '10.0.0.2', targetMac: '02:00:00:00:00:aa', targetIp: '10.0.0.1', ethDst: '02:00:00:00:00:aa' } as const;
+    const variants = [
+      base,
+      { ...base, senderMac: '00:50:56:00:00:02' },
+      { ...base, ethSrc: '02:00:00:00:00:03' },
+      { ...base, ethDst: 'ff:ff:ff:ff:ff:ff' },
+      { ...base, vlans: [{ vid: 7 }] },
+      { ...base, vlans: [{ vid: 8 }] },
+      { ...base, targetMac: '02:00:00:00:00:bb' },
+      { ...base, targetIp: '10.0.0.9' },
+    ];
+    let k = 0;
+    for (const a of variants)
+      for (const b of variants)
+        for (const x of [a, b, a, a, b]) {
+          const v = view({ bytes: encodeArpFrame(x), time: 1_700_000_000_000 + k, sentAt: 1_699_999_999_999 + k, wireAt: NaN, seq: 1, requestId: ++k, late: k % 3 === 0, duplicate: k % 5 === 0, multipleMacs: false, canary: k % 7 === 0 });
+          v.macId = ids.get(v.mac) ?? ids.set(v.mac, ids.size).get(v.mac)!;
+          w.view(v);
+          expected.push(JSON.stringify(v.record()));
+        }
+    assert.equal(text(), expected.join('\n') + '\n');
+    assert.equal(w.viewInPlace, true);
+  });
+
   test('the first reply and view checked at the end of a nearly full chunk come out once, whole', () => {
     const { w, text } = collect();
     const line = `{"type":"unsolicited","pad":"${'x'.repeat(40)}"}`;
