@@ -24,7 +24,7 @@ const yargsLocales = {
       const text = await readFile(args.path, 'utf8');
       const from = "resolve(__dirname, '../../../locales')";
       if (!text.includes(from)) throw new Error(`yargs' esm shim changed: ${from} not found in ${args.path}`);
-      // `require` there is the shim's createRequire(import.meta.url): in the bundle, dist/cli/arpinject.cjs.
+      // `require` there is the shim's createRequire(import.meta.url): in the bundle, dist/cli/yargs.cjs.
       const to = "(() => { try { return resolve(require.resolve('yargs/package.json'), '../locales'); } catch { return resolve(__dirname, '../../../locales'); } })()";
       return { contents: text.replace(from, to), loader: 'js' };
     });
@@ -65,19 +65,40 @@ const lazyStringWidth = {
   },
 };
 
-await build({
-  entryPoints: ['src/cli/main.ts'],
-  outfile: 'dist/cli/arpinject.cjs',
+/** In the CLI bundle, yargs is its own file (below), loaded by the one import('yargs') in main.ts. */
+const yargsApart = {
+  name: 'yargs-apart',
+  setup(b) {
+    b.onResolve({ filter: /^yargs$/ }, () => ({ path: './yargs.cjs', external: true }));
+  },
+};
+
+const common = {
   bundle: true,
   platform: 'node',
   format: 'cjs',
   target: 'node20',
   sourcemap: true,
-  external: ['pino', 'oui-data', 'raw-socket', 'prom-client'],
-  plugins: [yargsLocales, lazyStringWidth],
   // import.meta.url in CommonJS: this file's URL (main.ts's entry check, createRequire, package.json).
   define: { 'import.meta.url': '__arpinjectUrl' },
   banner: { js: "'use strict';\nconst __arpinjectUrl = require('node:url').pathToFileURL(__filename).href;" },
   logLevel: 'warning',
+};
+
+// yargs (with cliui, y18n, string-width) apart: help, completion and the lines the lean parser leaves
+// to it (src/cli/lean.ts) load it; a plain run never parses its 250 KB (~2 MB of RSS, measured).
+await build({
+  ...common,
+  stdin: { contents: "export { default } from 'yargs';", resolveDir: process.cwd(), loader: 'js' },
+  outfile: 'dist/cli/yargs.cjs',
+  plugins: [yargsLocales, lazyStringWidth],
+});
+
+await build({
+  ...common,
+  entryPoints: ['src/cli/main.ts'],
+  outfile: 'dist/cli/arpinject.cjs',
+  external: ['pino', 'oui-data', 'raw-socket', 'prom-client'],
+  plugins: [yargsApart],
 });
 chmodSync('dist/cli/arpinject.cjs', 0o755);

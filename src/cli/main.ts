@@ -114,7 +114,10 @@ async function run(args: string[], capture?: Capture): Promise<void> {
     await mod.handler(lean as Parameters<NonNullable<CommandModule['handler']>>[0]);
     return;
   }
-  const { default: yargs } = await import('yargs');
+  // The bundle loads yargs from its own CommonJS file (scripts/bundle-cli.mjs): there import() gives
+  // module.exports as `default`, and yargs is its `default`.
+  const loaded = (await import('yargs')).default as unknown;
+  const yargs = (typeof loaded === 'function' ? loaded : (loaded as { default: unknown }).default) as typeof import('yargs').default;
   const y = yargs(args);
   // yargs renders and caches the whole help text on every non-default command, after the handler has
   // started (~45 ms of string-width work in the middle of a sweep). We never print help from inside a

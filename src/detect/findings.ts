@@ -90,10 +90,13 @@ export class Observations {
 
   private readonly localNets: Net[];
 
-  /** `expected`: how many addresses may answer (a sweep's targets), so the per-address table is sized once. */
-  constructor(canaries: string[], localNets: Net[] = [], expected = 256) {
+  /**
+   * `expected`: how many addresses may answer (a sweep's targets), so the per-address table is sized
+   * once; `range`: they are one block of addresses (a CIDR sweep), kept in a dense table.
+   */
+  constructor(canaries: string[], localNets: Net[] = [], expected = 256, range?: { base: number; len: number }) {
     this.localNets = localNets;
-    this.firstMac = new U32Map(expected);
+    this.firstMac = new U32Map(expected, range);
     for (const c of canaries) {
       const ip = parseIpv4(c);
       if (ip !== undefined) this.canaryIps.set(ip, 0);

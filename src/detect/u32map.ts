@@ -11,9 +11,21 @@ export class U32Map {
   private shift: number;
   size = 0;
 
-  constructor(expected = 16) {
+  /** Keys base .. base + dense.length - 1 (a sweep's CIDR block): value + 1 at key - base, no hashing. */
+  private readonly dense: Int32Array;
+  private readonly base: number;
+
+  /**
+   * `expected`: how many keys the hash part should hold without growing. `range`: keys known to lie
+   * mostly in one block (a sweep's targets in one ascending run) live in a dense array of its length
+   * (4 bytes a key, not 16 at the hash's load factor: 256 KiB for a /16 instead of 1 MiB); keys
+   * outside it go to the hash part.
+   */
+  constructor(expected = 16, range?: { base: number; len: number }) {
+    this.base = range?.base ?? 0;
+    this.dense = new Int32Array(range?.len ?? 0);
     let bits = 4;
-    while (1 << bits < expected * 2) bits++;
+    while (1 << bits < (range ? 16 : expected) * 2) bits++;
     this.keys = new Uint32Array(1 << bits);
     this.vals = new Int32Array(1 << bits);
     this.mask = (1 << bits) - 1;
@@ -27,16 +39,31 @@ export class U32Map {
   }
 
   /** The value, or -1 when absent. */
+  private denseAt(key: number): number {
+    const d = key - this.base;
+    return d >= 0 && d < this.dense.length ? d : -1;
+  }
+
   get(key: number): number {
+    const d = this.denseAt(key);
+    if (d >= 0) return this.dense[d]! - 1;
     return this.vals[this.slot(key)]! - 1;
   }
 
   has(key: number): boolean {
+    const d = this.denseAt(key);
+    if (d >= 0) return this.dense[d] !== 0;
     return this.vals[this.slot(key)] !== 0;
   }
 
   /** Values must be 0 .. 2^31-2. */
   set(key: number, value: number): void {
+    const d = this.denseAt(key);
+    if (d >= 0) {
+      if (this.dense[d] === 0) this.size++;
+      this.dense[d] = value + 1;
+      return;
+    }
     let s = this.slot(key);
     if (this.vals[s] === 0) {
       if ((this.size + 1) * 2 > this.keys.length) {
@@ -51,6 +78,14 @@ export class U32Map {
 
   /** set() unless the key is there already (its value is kept): one lookup. Returns the value it had, or -1 when it was absent. */
   setIfAbsent(key: number, value: number): number {
+    const d = this.denseAt(key);
+    if (d >= 0) {
+      const had = this.dense[d]!;
+      if (had !== 0) return had - 1;
+      this.size++;
+      this.dense[d] = value + 1;
+      return -1;
+    }
     let s = this.slot(key);
     if (this.vals[s] !== 0) return this.vals[s]! - 1;
     if ((this.size + 1) * 2 > this.keys.length) {
@@ -63,7 +98,10 @@ export class U32Map {
     return -1;
   }
 
+  /** Every key and value: the dense block's in key order, then the hash part's. */
   forEach(fn: (key: number, value: number) => void): void {
+    const { dense, base } = this;
+    for (let d = 0; d < dense.length; d++) if (dense[d] !== 0) fn((base + d) >>> 0, dense[d]! - 1);
     const { keys, vals } = this;
     for (let s = 0; s < vals.length; s++) if (vals[s] !== 0) fn(keys[s]!, vals[s]! - 1);
   }

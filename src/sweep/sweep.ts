@@ -44,6 +44,12 @@ export const PROXY_WINDOW = 32;
  */
 export const SWEEP_RING_MIN = 256 << 10;
 export const SWEEP_RING_MAX = 1 << 20;
+/** The targets as one block when they are base, base + 1, ... (a CIDR or a range): the dense tables' shape. */
+function ascendingRun(t: Uint32Array): { base: number; len: number } | undefined {
+  for (let k = 1; k < t.length; k++) if (t[k] !== t[0]! + k) return undefined;
+  return t.length > 0 ? { base: t[0]!, len: t.length } : undefined;
+}
+
 export function sweepRingBytes(requests: number, snaplen = DEFAULT_SNAPLEN): number {
   return Math.min(SWEEP_RING_MAX, Math.max(SWEEP_RING_MIN, 2 * requests * ringSlotBytes(snaplen)));
 }
@@ -278,7 +284,7 @@ export async function sweep(o: SweepOptions): Promise<SweepResult> {
 
   const clock = o.clock ?? systemClock;
   // Off-link = outside every subnet of the interface (a caller's link with no interface: give localNets).
-  const obs = new Observations(canaries, o.localNets ?? (o.link ? [] : localNetsOf(o.iface, ifaceAddrs)), targets.length);
+  const obs = new Observations(canaries, o.localNets ?? (o.link ? [] : localNetsOf(o.iface, ifaceAddrs)), targets.length, ascendingRun(targets));
   const keep = o.keepReplies !== false;
   const kept: ReplyRecord[] = [];
   // Each reply feeds the verdict from the engine's view (numbers, one string per MAC); a record is
