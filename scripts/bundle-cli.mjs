@@ -10,7 +10,8 @@
  * build (dist/**, .d.ts) is tsc's, untouched.
  *   node scripts/bundle-cli.mjs        (npm run build runs it after tsc)
  */
-import { chmodSync, readdirSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -65,11 +66,17 @@ const lazyStringWidth = {
   },
 };
 
-/** In the CLI bundle, yargs is its own file (below), loaded by the one import('yargs') in main.ts. */
+/**
+ * In the CLI bundle, yargs is its own file (below), required when main.ts's one import('yargs') runs.
+ * A require, not an import(): the bin compiles the bundle as a vm.Script (for the code cache), where
+ * import() has no loader.
+ */
 const yargsApart = {
   name: 'yargs-apart',
   setup(b) {
-    b.onResolve({ filter: /^yargs$/ }, () => ({ path: './yargs.cjs', external: true }));
+    b.onResolve({ filter: /^yargs$/ }, () => ({ path: 'yargs', namespace: 'yargs-apart' }));
+    b.onLoad({ filter: /.*/, namespace: 'yargs-apart' }, () => ({ contents: "module.exports = require('./yargs.cjs');", loader: 'js' }));
+    b.onResolve({ filter: /^\.\/yargs\.cjs$/ }, () => ({ path: './yargs.cjs', external: true }));
   },
 };
 
@@ -97,8 +104,15 @@ await build({
 await build({
   ...common,
   entryPoints: ['src/cli/main.ts'],
-  outfile: 'dist/cli/arpinject.cjs',
+  outfile: 'dist/cli/cli.cjs',
   external: ['pino', 'oui-data', 'raw-socket', 'prom-client'],
   plugins: [yargsApart],
 });
+const bundle = readFileSync('dist/cli/cli.cjs');
+if (/\bimport\(/.test(bundle.toString('utf8').replace(/\/\/.*$/gm, ''))) throw new Error('dist/cli/cli.cjs calls import(): the bin runs it as a vm.Script, where import() has no loader');
+
+// The bin: scripts/bin.cjs, with the bundle's hash (its code cache's name).
+const buildId = createHash('sha256').update(bundle).digest('hex').slice(0, 16);
+const { COMMANDS } = await import('../dist/cli/commands/meta.js'); // tsc's, built just before
+writeFileSync('dist/cli/arpinject.cjs', readFileSync('scripts/bin.cjs', 'utf8').replace('__ARPINJECT_BUILD__', buildId).replace("'__ARPINJECT_COMMANDS__'", Object.keys(COMMANDS).map((c) => `'${c}'`).join(', ')));
 chmodSync('dist/cli/arpinject.cjs', 0o755);

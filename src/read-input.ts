@@ -8,6 +8,7 @@
  * destroyed and the iteration ends (the caller sees `aborted`).
  */
 import { closeSync, constants, createReadStream, fstat, open as openFd } from 'node:fs';
+import { createRequire } from 'node:module';
 import { promisify } from 'node:util';
 import type { Readable } from 'node:stream';
 import { EnvironmentError, UsageError } from './errors.js';
@@ -36,7 +37,7 @@ async function openStream(path: string): Promise<Readable> {
   }
   if (st.isFIFO() || st.isSocket()) {
     // A libuv pipe (epoll): it waits for a writer without a blocked thread. The socket owns the fd from here.
-    const { Socket } = await import('node:net'); // loaded for a FIFO only
+    const { Socket } = createRequire(import.meta.url)('node:net') as typeof import('node:net'); // loaded for a FIFO only
     return new Socket({ fd, readable: true, writable: false, allowHalfOpen: true });
   }
   if (st.isDirectory()) {

@@ -4,13 +4,15 @@
  * uses that address; records carry the IP. The lookup is injectable (tests resolve without DNS).
  * Only the CLI resolves: the library and the target parser see addresses.
  */
+import { createRequire } from 'node:module';
 import { type ErrorCode, UsageError } from '../errors.js';
 
 /** IPv4 addresses for a host name, best first; rejects (or returns none) when it does not resolve. */
 export type Lookup = (name: string) => Promise<string[]>;
 
 // node:dns (with net, dgram and blocklist) loads only when a host name is given: ~5 ms and 1 MB of every run otherwise.
-export const systemLookup: Lookup = async (name) => (await (await import('node:dns/promises')).lookup(name, { family: 4, all: true })).map((a) => a.address);
+export const systemLookup: Lookup = async (name) =>
+  (await (createRequire(import.meta.url)('node:dns/promises') as typeof import('node:dns/promises')).lookup(name, { family: 4, all: true })).map((a) => a.address);
 
 /**
  * A host name by its syntax (RFC 1123 labels, underscores tolerated), with a letter in it, so a
