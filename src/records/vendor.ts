@@ -9,7 +9,8 @@
  * Cheap at start-up: nothing is read until the first lookup, and then only the 4 KiB blocks of
  * oui-data's 5.6 MB JSON that a binary search touches: no 27 MB table, no 70 ms JSON.parse.
  */
-import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import { isLocalMac } from '../wire/address.js';
 
@@ -161,6 +162,20 @@ export function vendorLabel(mac: string): string {
 /** Whether the IEEE registry has been read yet (it is read on the first lookup, never at start-up). */
 export function vendorRegistryRead(): boolean {
   return registry.read;
+}
+
+/**
+ * oui-data's index.json, where Node's resolution would find it from here (dist/cli, dist/records and
+ * src/records are all two levels below the package): nested in this package's node_modules, or
+ * hoisted beside it. A stat each, not a module resolution (~4 ms cold, in every probe and sweep that
+ * prints a vendor); anything else goes through require.resolve.
+ */
+function ouiDataPath(): string {
+  for (const rel of ['../../node_modules/oui-data/index.json', '../../../oui-data/index.json']) {
+    const p = fileURLToPath(new URL(rel, import.meta.url));
+    if (existsSync(p)) return p;
+  }
+  return createRequire(import.meta.url).resolve('oui-data');
 }
 
 /**
@@ -348,7 +363,7 @@ class Registry {
     this.loaded = true;
     let f: BlockFile;
     try {
-      f = new BlockFile(createRequire(import.meta.url).resolve('oui-data'));
+      f = new BlockFile(ouiDataPath());
     } catch {
       return; // not installed: no IEEE names
     }
