@@ -79,5 +79,25 @@ pump();
 `;
 
 
+/**
+ * The floor for a single probe on this binding: open the capture (the probe's 8 MiB ring), send one
+ * who-has, wait for its reply (our echo skipped), close, print "ok". Nothing else: no parsing, no
+ * output, no decoding. argv: binding path, interface, sender IP, target IP, ring bytes.
+ */
+export const PROBE_FLOOR = `
+const [bindingPath, iface, sip, tip, ring] = process.argv.slice(1);
+const b = require(bindingPath);
+const W = b.ENTRY_WORDS;
+const r = b.open({ device: iface, snaplen: 256, bufferSize: Number(ring), promisc: true, immediate: true, filter: 'arp', nano: true }, (data, table, count) => {
+  for (let i = 0; i < count; i++) if (table[i * W + 5] === 0) { b.close(r.handle); process.stdout.write('ok\\n'); return; }
+});
+const mac = require('fs').readFileSync('/sys/class/net/' + iface + '/address', 'utf8').trim().split(':').map((h) => parseInt(h, 16));
+const ip = (t) => t.split('.').reduce((a, x) => a * 256 + Number(x), 0);
+const f = Buffer.alloc(60);
+f.fill(0xff, 0, 6); Buffer.from(mac).copy(f, 6); f.writeUInt16BE(0x0806, 12); f.writeUInt16BE(1, 14); f.writeUInt16BE(0x0800, 16);
+f[18] = 6; f[19] = 4; f.writeUInt16BE(1, 20); Buffer.from(mac).copy(f, 22); f.writeUInt32BE(ip(sip), 28); f.writeUInt32BE(ip(tip), 38);
+b.send(r.handle, new Uint8Array(f.buffer, f.byteOffset, 60), new Uint32Array([60]));
+`;
+
 /** The floor's argv after `node -e NODE_FLOOR`: a sweep of TOTAL addresses from 10.99.0.0 on bond0, with that sweep's ring. */
 export const floorArgs = (total: number): string[] => [bindingPath, 'bond0', String(total), '0x0a630000', String(sweepRingBytes(total))];

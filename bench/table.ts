@@ -3,7 +3,7 @@
  * as medians of RUNS runs that alternate the tools (the machine is shared: ratios, not absolute times).
  * Start-up: `arpinject --version` / `--help` vs `node -e 0`. Single probe with a local reply (a veth
  * peer owning the target, `--wait 0`) vs `arping -c1` (Habets) and vs `node -e 0`, in the lab's
- * namespace. /16 sweep, one proxy answering all (bench/sweep-lab.ts) vs arp-scan --bandwidth=100M
+ * namespace, floor the node + binding open/send/receive program (PROBE_FLOOR). /16 sweep, one proxy answering all (bench/sweep-lab.ts) vs arp-scan --bandwidth=100M
  * --retry=1, floor the node + binding send-and-count program (with the capture ring the sweep opens); peak RSS likewise.
  * Figures only: asserts nothing. Labs are namespaces of their own, destroyed at the end.
  *   node --import tsx bench/table.ts [RUNS=7] [SWEEP_RUNS=5] [PREFIX_LEN=16]     (npm run bench)
@@ -15,7 +15,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Lab } from '../src/lab/lab.js';
 import { sweepRingBytes } from '../src/sweep/sweep.js';
-import { NODE_FLOOR, arpScanArgs, arpScanReplies, floorArgs, sweepArgs, sweepLabSpec, timed } from './sweep-lab.js';
+import { DEFAULT_RING_BYTES } from '../src/link/pcap-link.js';
+import { NODE_FLOOR, PROBE_FLOOR, bindingPath, arpScanArgs, arpScanReplies, floorArgs, sweepArgs, sweepLabSpec, timed } from './sweep-lab.js';
 
 const runs = Math.max(5, Number(process.argv[2] ?? 7));
 const sweepRuns = Math.max(5, Number(process.argv[3] ?? 5));
@@ -80,12 +81,14 @@ try {
       const cmds = [
         () => wall([...inNs, node, cli, '-i', 'bond0', '-t', '10.0.0.2', '--wait', '0', '--json']),
         () => wall([...inNs, node, '-e', '0']),
+        () => wall([...inNs, node, '--input-type=commonjs', '-e', PROBE_FLOOR, bindingPath, 'bond0', '10.0.0.1', '10.0.0.2', String(DEFAULT_RING_BYTES)]),
         ...(hasArping ? [() => wall([...inNs, 'arping', '-q', '-c', '1', '-w', '2', '-i', 'bond0', '10.0.0.2'])] : []),
       ];
-      const [p, n, a] = alternate(runs, cmds);
+      const [p, n, fl, a] = alternate(runs, cmds);
       const nodeMs = median(n!);
-      row('single probe, local reply, `--wait 0`', median(p!), '`arping -c1`', a ? median(a) : undefined, `ip netns exec node -e 0: ${ms(nodeMs)}`);
-      row('single probe, local reply, `--wait 0`', median(p!), '`node -e 0` (in the netns)', nodeMs, '-');
+      const floorMs = median(fl!);
+      row('single probe, local reply, `--wait 0`', median(p!), '`arping -c1`', a ? median(a) : undefined, `node + binding, open/send/receive: ${ms(floorMs)}${a ? ` (${ratio(floorMs, median(a))})` : ''}`);
+      row('single probe, local reply, `--wait 0`', median(p!), '`node -e 0` (in the netns)', nodeMs, `the same floor: ${ratio(floorMs, nodeMs)}`);
     } finally {
       await lab.destroy();
     }
