@@ -106,7 +106,8 @@ export function runSession(opts: SessionOptions): Promise<SessionResult> {
     if (v !== undefined) tipNums.add(v);
   }
   /** Unsolicited replies by source: counted always, recorded once per source (bounded). */
-  const strayKeys = new Map<string, number>();
+  /** Sources that already have their record (their frames are counted in strayByMac). */
+  const strayKeys = new Set<string>();
   const strayByMac = new Map<string, number>();
   let strayCount = 0;
   let strayOther = 0;
@@ -205,17 +206,16 @@ export function runSession(opts: SessionOptions): Promise<SessionResult> {
      */
     const stray = (f: Captured, mac: string, decoded: ArpFrame | undefined) => {
       strayCount++;
-      if (strayByMac.size < MAX_UNSOLICITED_KEYS || strayByMac.has(mac)) strayByMac.set(mac, (strayByMac.get(mac) ?? 0) + 1);
+      // Two map operations for a known source: under a flood this runs for every frame.
+      const seen = strayByMac.get(mac);
+      if (seen !== undefined) strayByMac.set(mac, seen + 1);
+      else if (strayByMac.size < MAX_UNSOLICITED_KEYS) strayByMac.set(mac, 1);
       else strayOther++;
       let fr = decoded;
       const claimsTarget = fr !== undefined && tips.has(fr.arp.senderIp);
       const key = claimsTarget ? `${mac}|${fr!.arp.senderIp}|${frameVlan(fr!.eth) ?? ''}` : mac;
-      if (strayKeys.has(key)) {
-        strayKeys.set(key, strayKeys.get(key)! + 1);
-        return;
-      }
-      if (strayKeys.size >= MAX_UNSOLICITED_KEYS) return;
-      strayKeys.set(key, 1);
+      if (strayKeys.has(key) || strayKeys.size >= MAX_UNSOLICITED_KEYS) return;
+      strayKeys.add(key);
       if (!fr) {
         const d = decodeArpFrame(f.bytes);
         if (!d.ok) return;
