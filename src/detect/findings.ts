@@ -169,15 +169,13 @@ export class Observations {
     const hijackers = new Set<number>();
 
     // Non-canary IPs per MAC, sorted: counted first, then filled into one typed array per MAC.
+    // (countValues and keysOf loop over the table's arrays: no callback per address on a /16.)
     const count = new Int32Array(macs.length);
-    firstMac.forEach((_ip, id) => count[id]!++);
+    firstMac.countValues(count);
     for (const ids of shared.values()) for (let k = 1; k < ids.length; k++) count[ids[k]!]!++;
     const ipsOf = (id: number): Uint32Array => {
       const out = new Uint32Array(count[id]!);
-      let n = 0;
-      firstMac.forEach((ip, m) => {
-        if (m === id) out[n++] = ip;
-      });
+      let n = firstMac.keysOf(id, out, 0);
       for (const [ip, ids] of shared) if (ids[0] !== id && ids.includes(id)) out[n++] = ip;
       return out.sort();
     };

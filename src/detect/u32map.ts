@@ -98,6 +98,23 @@ export class U32Map {
     return -1;
   }
 
+  /** How many keys have each value: into[value]++ for every entry (values below into.length). */
+  countValues(into: Int32Array): void {
+    const { dense, vals } = this;
+    for (let d = 0; d < dense.length; d++) if (dense[d] !== 0) into[dense[d]! - 1]!++;
+    for (let s = 0; s < vals.length; s++) if (vals[s] !== 0) into[vals[s]! - 1]!++;
+  }
+
+  /** The keys whose value is `value`, written to out[at], out[at + 1], ...: the next index. */
+  keysOf(value: number, out: Uint32Array, at: number): number {
+    const { dense, base, keys, vals } = this;
+    const v = value + 1;
+    let n = at;
+    for (let d = 0; d < dense.length; d++) if (dense[d] === v) out[n++] = (base + d) >>> 0;
+    for (let s = 0; s < vals.length; s++) if (vals[s] === v) out[n++] = keys[s]!;
+    return n;
+  }
+
   /** Every key and value: the dense block's in key order, then the hash part's. */
   forEach(fn: (key: number, value: number) => void): void {
     const { dense, base } = this;
