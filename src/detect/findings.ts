@@ -169,13 +169,19 @@ export class Observations {
     const hijackers = new Set<number>();
 
     // Non-canary IPs per MAC, sorted: counted first, then filled into one typed array per MAC.
-    // (countValues and keysOf loop over the table's arrays: no callback per address on a /16.)
+    // Each MAC's first-claimed IPs, grouped in one pass over the table's arrays (no callback per
+    // address on a /16): MAC id's are byMac[start[id] .. start[id + 1]).
     const count = new Int32Array(macs.length);
     firstMac.countValues(count);
+    const start = new Int32Array(macs.length + 1);
+    for (let id = 0; id < macs.length; id++) start[id + 1] = start[id]! + count[id]!;
+    const byMac = new Uint32Array(start[macs.length]!);
+    firstMac.groupKeys(start.slice(0, macs.length), byMac);
     for (const ids of shared.values()) for (let k = 1; k < ids.length; k++) count[ids[k]!]!++;
     const ipsOf = (id: number): Uint32Array => {
       const out = new Uint32Array(count[id]!);
-      let n = firstMac.keysOf(id, out, 0);
+      out.set(byMac.subarray(start[id]!, start[id + 1]!));
+      let n = start[id + 1]! - start[id]!;
       for (const [ip, ids] of shared) if (ids[0] !== id && ids.includes(id)) out[n++] = ip;
       return out.sort();
     };
@@ -200,9 +206,11 @@ export class Observations {
       notGiven[id]!++;
       if (sharedIp) taken[id]!++;
     };
-    firstMac.forEach((ip, id) => {
-      if (!shared.has(ip)) claim(ip, id, false);
-    });
+    for (let id = 0; id < macs.length; id++)
+      for (let j = start[id]!; j < start[id + 1]!; j++) {
+        const ip = byMac[j]!;
+        if (shared.size === 0 || !shared.has(ip)) claim(ip, id, false);
+      }
     for (const [ip, ids] of shared) for (const id of ids) claim(ip, id, true);
 
     for (let id = 0; id < macs.length; id++) {

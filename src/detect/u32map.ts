@@ -105,14 +105,14 @@ export class U32Map {
     for (let s = 0; s < vals.length; s++) if (vals[s] !== 0) into[vals[s]! - 1]!++;
   }
 
-  /** The keys whose value is `value`, written to out[at], out[at + 1], ...: the next index. */
-  keysOf(value: number, out: Uint32Array, at: number): number {
+  /**
+   * Every key into `out`, grouped by value: the keys of value v go to out[at[v]], out[at[v] + 1], ...
+   * (`at`: where each value's group starts, advanced as keys are written). One pass, for any number of values.
+   */
+  groupKeys(at: Int32Array, out: Uint32Array): void {
     const { dense, base, keys, vals } = this;
-    const v = value + 1;
-    let n = at;
-    for (let d = 0; d < dense.length; d++) if (dense[d] === v) out[n++] = (base + d) >>> 0;
-    for (let s = 0; s < vals.length; s++) if (vals[s] === v) out[n++] = keys[s]!;
-    return n;
+    for (let d = 0; d < dense.length; d++) if (dense[d] !== 0) out[at[dense[d]! - 1]!++] = (base + d) >>> 0;
+    for (let s = 0; s < vals.length; s++) if (vals[s] !== 0) out[at[vals[s]! - 1]!++] = keys[s]!;
   }
 
   /** Every key and value: the dense block's in key order, then the hash part's. */
