@@ -44,10 +44,13 @@ export const PROXY_WINDOW = 32;
  */
 export const SWEEP_RING_MIN = 256 << 10;
 export const SWEEP_RING_MAX = 1 << 20;
-/** The targets as one block when they are base, base + 1, ... (a CIDR or a range): the dense tables' shape. */
+/**
+ * The block the targets span when they look like one (first and last n - 1 apart: a CIDR or a range),
+ * for the findings' dense table. A guess, checked in O(1): a key outside the block still lands in
+ * the table's hash part, so a wrong guess costs memory, never an answer.
+ */
 function ascendingRun(t: Uint32Array): { base: number; len: number } | undefined {
-  for (let k = 1; k < t.length; k++) if (t[k] !== t[0]! + k) return undefined;
-  return t.length > 0 ? { base: t[0]!, len: t.length } : undefined;
+  return t.length > 0 && t[t.length - 1]! - t[0]! === t.length - 1 ? { base: t[0]!, len: t.length } : undefined;
 }
 
 export function sweepRingBytes(requests: number, snaplen = DEFAULT_SNAPLEN): number {
