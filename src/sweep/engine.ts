@@ -540,6 +540,12 @@ export function runSweepEngine(o: EngineOptions): Promise<EngineResult> {
       tickTimer = undefined;
       wakeOnFrame = false;
       if (finished) return;
+      // --limit: replies already in the capture ring count before anything more is asked (a timer
+      // can run before the poll that would deliver them: the limit reached, one more request sent).
+      if (o.limit !== undefined) {
+        link.flush?.();
+        if (finished) return;
+      }
       const now = clock.now();
       // Token bucket; an unpaced sweep (rate 0 = Infinity) gets a full batch every tick.
       tokens = rate === Infinity ? maxBatch : Math.min(Math.max(1, rate * 0.005), tokens + ((now - lastTick) * rate) / 1000);
