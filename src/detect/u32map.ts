@@ -56,24 +56,12 @@ export class U32Map {
     return this.vals[this.slot(key)] !== 0;
   }
 
-  /** Values must be 0 .. 2^31-2. */
+  /** Values must be 0 .. 2^31-2. (Off the hot paths: an insert, then an overwrite if it was there.) */
   set(key: number, value: number): void {
+    if (this.setIfAbsent(key, value) < 0) return;
     const d = this.denseAt(key);
-    if (d >= 0) {
-      if (this.dense[d] === 0) this.size++;
-      this.dense[d] = value + 1;
-      return;
-    }
-    let s = this.slot(key);
-    if (this.vals[s] === 0) {
-      if ((this.size + 1) * 2 > this.keys.length) {
-        this.grow();
-        s = this.slot(key);
-      }
-      this.size++;
-      this.keys[s] = key;
-    }
-    this.vals[s] = value + 1;
+    if (d >= 0) this.dense[d] = value + 1;
+    else this.vals[this.slot(key)] = value + 1;
   }
 
   /** set() unless the key is there already (its value is kept): one lookup. Returns the value it had, or -1 when it was absent. */

@@ -59,10 +59,6 @@ export class ReplyNdjson {
   /** The ISO 8601 text of the last second a reply was captured in, up to the milliseconds ("2026-12-02T00:16:15."). */
   private isoSec = NaN;
   private isoHead: Uint8Array = new Uint8Array(0);
-  /** hexMac's last MAC per place (mac, ethSrc, ethDst, tha), and its text. */
-  private readonly macHi = new Int32Array(4).fill(-1);
-  private readonly macLo = new Int32Array(4);
-  private readonly macText = Array.from({ length: 4 }, () => new Uint8Array(17));
 
   /** `sink` receives owned chunks (never reused): a stream may hold on to them. */
   constructor(private readonly sink: (chunk: Uint8Array) => void) {}
@@ -168,6 +164,17 @@ export class ReplyNdjson {
     this.pos += b.length;
   }
 
+  /** `,"late":…,"duplicate":…,"ethSrcMismatch":…,"flags":` (the flags' JSON follows). */
+  private bools(late: boolean, duplicate: boolean, mismatch: boolean): void {
+    this.put(K_LATE);
+    this.put(late ? TRUE : FALSE);
+    this.put(K_DUP);
+    this.put(duplicate ? TRUE : FALSE);
+    this.put(K_MISMATCH);
+    this.put(mismatch ? TRUE : FALSE);
+    this.put(K_FLAGS);
+  }
+
   /** ASCII only; false when a character needs escaping or is not ASCII. */
   private str(s: string): boolean {
     const buf = this.buf;
@@ -213,13 +220,7 @@ export class ReplyNdjson {
     if (!this.str(r.tpa)) return false;
     this.put(K_TIME);
     if (!this.str(r.time)) return false;
-    this.put(K_LATE);
-    this.put(r.late ? TRUE : FALSE);
-    this.put(K_DUP);
-    this.put(r.duplicate ? TRUE : FALSE);
-    this.put(K_MISMATCH);
-    this.put(r.ethSrcMismatch ? TRUE : FALSE);
-    this.put(K_FLAGS);
+    this.bools(r.late, r.duplicate, r.ethSrcMismatch);
     // JSON.stringify already escaped the flags; str() still refuses quotes, so copy them as they are.
     const buf = this.buf;
     let p = this.pos;
@@ -241,26 +242,17 @@ export class ReplyNdjson {
     }
   }
 
-  /**
-   * A MAC from the frame, as text. Each of the four places keeps its last MAC's text: a sweep's
-   * replies mostly repeat them (one responder, our own MAC as the destination and the target).
-   */
-  private hexMac(place: number, b: Uint8Array, o: number): void {
-    const hi = (b[o]! << 8) | b[o + 1]!;
-    const lo = (b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!;
-    const text = this.macText[place]!;
-    if (hi !== this.macHi[place] || lo !== this.macLo[place]) {
-      this.macHi[place] = hi;
-      this.macLo[place] = lo;
-      for (let k = 0, p = 0; k < 6; k++) {
-        if (k > 0) text[p++] = 0x3a; // ':'
-        const x = b[o + k]!;
-        text[p++] = HEX_HI[x]!;
-        text[p++] = HEX_LO[x]!;
-      }
+  /** A MAC from the frame, as text (the segments that hold it are kept: see encodeView). */
+  private hexMac(b: Uint8Array, o: number): void {
+    const buf = this.buf;
+    let p = this.pos;
+    for (let k = 0; k < 6; k++) {
+      if (k > 0) buf[p++] = 0x3a; // ':'
+      const x = b[o + k]!;
+      buf[p++] = HEX_HI[x]!;
+      buf[p++] = HEX_LO[x]!;
     }
-    this.buf.set(text, this.pos);
-    this.pos += 17;
+    this.pos = p;
   }
 
   /** A non-negative integer below 2^53, in decimal. */
@@ -391,13 +383,13 @@ export class ReplyNdjson {
       this.keyBMac = v.macId;
       const at = this.pos;
       this.put(K_MAC);
-      this.hexMac(0, b, p + 8);
+      this.hexMac(b, p + 8);
       this.put(K_VENDOR);
       this.put(vendor);
       this.put(K_ETHSRC);
-      this.hexMac(1, b, 6);
+      this.hexMac(b, 6);
       this.put(K_ETHDST);
-      this.hexMac(2, b, 0);
+      this.hexMac(b, 0);
       this.put(K_VLAN);
       if (v.vlan === undefined) this.put(NULL);
       else this.uint(v.vlan);
@@ -405,28 +397,20 @@ export class ReplyNdjson {
       this.segB = this.cut(at);
     }
     // THA and TPA.
-    let sameC = ReplyNdjson.same(this.keyC, 0, b, p + 18, 10, this.segC !== undefined);
-    if (!sameC) {
+    if (!ReplyNdjson.same(this.keyC, 0, b, p + 18, 10, this.segC !== undefined)) {
       const at = this.pos;
       this.put(K_THA);
-      this.hexMac(3, b, p + 18);
+      this.hexMac(b, p + 18);
       this.put(K_TPA);
       this.dotted(b, p + 24);
       this.put(K_TIME);
       this.segC = this.cut(at);
-      sameC = true;
     }
     const mask = (v.ethSrcMismatch ? 1 : 0) | (v.late ? 2 : 0) | (v.duplicate ? 4 : 0) | (v.multipleMacs ? 8 : 0) | (v.canary ? 16 : 0);
     let tail = this.tails[mask];
     if (tail === undefined) {
       const at = this.pos;
-      this.put(K_LATE);
-      this.put(v.late ? TRUE : FALSE);
-      this.put(K_DUP);
-      this.put(v.duplicate ? TRUE : FALSE);
-      this.put(K_MISMATCH);
-      this.put(v.ethSrcMismatch ? TRUE : FALSE);
-      this.put(K_FLAGS);
+      this.bools(v.late, v.duplicate, v.ethSrcMismatch);
       this.put(FLAGS_JSON[mask]!);
       this.put(K_END);
       tail = this.tails[mask] = this.cut(at);

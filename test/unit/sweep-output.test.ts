@@ -128,7 +128,7 @@ describe('sweep output from the engine view (no record per reply)', () => {
     const rnd = (n: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % n);
     const anyMac = () => Array.from({ length: 6 }, () => rnd(256).toString(16).padStart(2, '0')).join(':');
     const pool = [anyMac(), anyMac(), anyMac()];
-    const mac = () => (rnd(2) === 0 ? pool[rnd(3)]! : anyMac()); // repeats too: the encoder keeps each place's last MAC
+    const mac = () => (rnd(2) === 0 ? pool[rnd(3)]! : anyMac()); // repeats too: the encoder keeps the parts of a line that repeat
     const ip = () => Array.from({ length: 4 }, () => rnd(256)).join('.');
     const { w, text } = collect();
     const expected: string[] = [];
