@@ -80,7 +80,7 @@ pump();
 
 
 /**
- * The floor for a single probe on this binding: open the capture (the probe's 8 MiB ring), send one
+ * The floor for a single probe on this binding: open the capture (the probe's 16 MiB ring), send one
  * who-has, wait for its reply (our echo skipped), close, print "ok". Nothing else: no parsing, no
  * output, no decoding. argv: binding path, interface, sender IP, target IP, ring bytes.
  */

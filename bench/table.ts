@@ -81,7 +81,7 @@ try {
       const cmds = [
         () => wall([...inNs, node, cli, '-i', 'bond0', '-t', '10.0.0.2', '--wait', '0', '--json']),
         () => wall([...inNs, node, '-e', '0']),
-        () => wall([...inNs, node, '--input-type=commonjs', '-e', PROBE_FLOOR, bindingPath, 'bond0', '10.0.0.1', '10.0.0.2', String(DEFAULT_RING_BYTES)]),
+        () => wall([...inNs, node, '--input-type=commonjs', '-e', PROBE_FLOOR, bindingPath, 'bond0', '10.0.0.1', '10.0.0.2', String(2 * DEFAULT_RING_BYTES)]),
         ...(hasArping ? [() => wall([...inNs, 'arping', '-q', '-c', '1', '-w', '2', '-i', 'bond0', '10.0.0.2'])] : []),
       ];
       const [p, n, fl, a] = alternate(runs, cmds);

@@ -2,7 +2,7 @@
  * probe(): the library's main entry. Craft who-has (or any ARP) frames with the fields you choose,
  * send them on an interface through libpcap, capture and correlate every reply.
  */
-import { PcapLink } from '../link/pcap-link.js';
+import { DEFAULT_RING_BYTES, PcapLink } from '../link/pcap-link.js';
 import { assertInterfaceName, chooseSenderIp, interfaceMac, localNetsOf } from '../link/interfaces.js';
 import { DEFAULT_MAX_IPS_PER_MAC, type Net, detect } from '../detect/findings.js';
 import { type Finding, type Severity, finding, sortFindings, worstSeverity } from '../findings/finding.js';
@@ -155,9 +155,10 @@ export async function probe(o: ProbeOptions): Promise<ProbeResult> {
   const stop = new AbortController();
   const signal = o.signal ? AbortSignal.any([o.signal, stop.signal]) : stop.signal;
   try {
-    // The default ring (8 MiB, ~25,000 frames at snaplen 256) holds a round of 10,000 targets' echoes
-    // and replies with room for a storm on top; ringFrames() has the arithmetic.
-    link = o.link ?? PcapLink.open(o.iface, { clock, logger: log, onError: (e) => stop.abort(e), ...(o.promisc === false ? { promisc: false } : {}) });
+    // Twice the default ring (16 MiB, ~50,000 frames at snaplen 256): ~200 ms of a 240 kpps flood.
+    // With 8 MiB (~100 ms) the capture test's probe under that flood lost ~900 frames in 2 of ~12
+    // runs (the start is faster now, so it overlaps more of the flood: native-notes/startup.md).
+    link = o.link ?? PcapLink.open(o.iface, { clock, logger: log, bufferSize: 2 * DEFAULT_RING_BYTES, onError: (e) => stop.abort(e), ...(o.promisc === false ? { promisc: false } : {}) });
     // Only now, after every check (privileges, interface, capture): a failed start leaves an earlier capture alone.
     pcap = o.pcap !== undefined ? PcapWriter.open(o.pcap, { nanosecond: true, onError: (e) => stop.abort(e) }) : undefined;
     const w = pcap;
