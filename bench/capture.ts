@@ -51,7 +51,7 @@ try {
     const td = lab.spawn('mon', ['tcpdump', '--immediate-mode', '-i', 'eth0', '-nn', '-s', '128', '-B', '65536', '-w', '/dev/null', 'arp']);
     const tdErr = await waitFor(td, 'stderr', /listening on/);
     const out = join(dir, `watch-${pps}.json`);
-    const w = lab.spawn('mon', ['sh', '-c', `exec "${process.execPath}" "${cli}" watch -i eth0 --json > "${out}"`]);
+    const w = lab.spawn('mon', ['sh', '-c', `exec "${cli}" watch -i eth0 --json > "${out}"`]);
     for (let t0 = Date.now(); !(existsSync(out) && readFileSync(out, 'utf8').includes('"ready"')); await sleep(20)) if (Date.now() - t0 > 10_000) throw new Error('watch did not start');
     const f = lab.spawn('inj', [process.execPath, '--import', 'tsx', floodTs, 'eth0', String(frames), String(pps)]);
     const fOut = await waitFor(f, 'stdout', /"sent"/, 120_000);
@@ -80,7 +80,7 @@ try {
   const ours: number[] = [];
   for (let i = 0; i < rounds; i++) {
     await lab.exec('host', ['ip', 'neigh', 'flush', 'dev', 'eth0']);
-    const r = spawnSync('ip', ['netns', 'exec', lab.nsName('mon'), process.execPath, cli, '-i', 'bond0', '-t', '10.9.0.2', '--json'], { encoding: 'utf8' });
+    const r = spawnSync('ip', ['netns', 'exec', lab.nsName('mon'), cli, '-i', 'bond0', '-t', '10.9.0.2', '--json'], { encoding: 'utf8' });
     ours.push(JSON.parse(r.stdout.trim().split('\n')[0]!).rttMs);
   }
   await sleep(300);

@@ -29,7 +29,7 @@ const lab = await Lab.create({
 });
 try {
   const ns = lab.nsName('net');
-  const arpinject = ['ip', 'netns', 'exec', ns, process.execPath, cli, '--iface', 'bond0', '--tip', '10.0.0.2', '--json'];
+  const arpinject = ['ip', 'netns', 'exec', ns, cli, '--iface', 'bond0', '--tip', '10.0.0.2', '--json'];
   const arping = ['ip', 'netns', 'exec', ns, 'arping', '-q', '-c', '1', '-w', '2', '-i', 'bond0', '10.0.0.2'];
   const nsOnly = ['ip', 'netns', 'exec', ns, process.execPath, '-e', '0'];
   const hasArping = spawnSync('arping', ['--help']).error === undefined;

@@ -43,17 +43,17 @@ try {
   const nodeFloor: Run[] = [];
   for (let i = 0; i < runs; i++) {
     // The fixed cost every run pays: node, the CLI's modules, argument parsing (no capture opened).
-    const v = timed(ns, [process.execPath, cli, '--version'], join(dir, `start${i}.txt`));
+    const v = timed(ns, [cli, '--version'], join(dir, `start${i}.txt`));
     starts.push({ wallMs: v.wallMs, replies: 0, rssMb: v.rssMb });
     const f = join(dir, `ours${i}.ndjson`);
-    const r = timed(ns, [process.execPath, cli, ...sweepArgs(cidr, total)], f);
+    const r = timed(ns, [cli, ...sweepArgs(cidr, total)], f);
     const lines = readFileSync(f, 'utf8').trim().split('\n');
     const summary = JSON.parse(lines.at(-1)!);
     if (r.code !== 0 || summary.type !== 'summary') throw new Error(`arpinject sweep failed: exit ${r.code}`);
     ours.push({ wallMs: r.wallMs, replies: summary.replies, rssMb: r.rssMb, sweepMs: summary.durationMs });
     // What any Node tool on this binding pays at least: the same exchange with nothing done per reply but count it.
     const z = join(dir, `node-floor${i}.txt`);
-    const zr = timed(ns, [process.execPath, '--input-type=commonjs', '-e', NODE_FLOOR, ...floorArgs(total)], z);
+    const zr = timed(ns, ['env', '-u', 'NODE_EXTRA_CA_CERTS', process.execPath, '--input-type=commonjs', '-e', NODE_FLOOR, ...floorArgs(total)], z);
     nodeFloor.push({ wallMs: zr.wallMs, replies: Number(readFileSync(z, 'utf8').trim()), rssMb: zr.rssMb });
     if (hasArpScan) {
       const g = join(dir, `arpscan${i}.txt`);

@@ -23,6 +23,14 @@ const sweepRuns = Math.max(5, Number(process.argv[3] ?? 5));
 const len = Number(process.argv[4] ?? 16);
 const cli = fileURLToPath(new URL('../dist/cli/arpinject.cjs', import.meta.url));
 const node = process.execPath;
+/**
+ * arpinject runs as users run it, the bin by its #! line, which drops NODE_EXTRA_CA_CERTS (Node 20
+ * parses that PEM bundle before any JavaScript: scripts/bin.cjs). `node -e 0` stays the issue's
+ * anchor as this environment runs it; the floors run without the variable too, as the bin does, and
+ * when it is set the start-up row says what `node -e 0` costs without it.
+ */
+const extraCa = process.env.NODE_EXTRA_CA_CERTS !== undefined && process.env.NODE_EXTRA_CA_CERTS !== '';
+const bare = ['env', '-u', 'NODE_EXTRA_CA_CERTS', node];
 const dir = mkdtempSync(join(tmpdir(), 'arpinject-table-'));
 const has = (cmd: string, arg: string) => spawnSync(cmd, [arg]).error === undefined;
 
@@ -62,10 +70,11 @@ const notes: string[] = [];
 try {
   // 1. Start-up, in this namespace (nothing is sent).
   {
-    const [v, h, n] = alternate(runs, [() => wall([node, cli, '--version']), () => wall([node, cli, '--help']), () => wall([node, '-e', '0'])]);
+    const [v, h, n, b] = alternate(runs, [() => wall([cli, '--version']), () => wall([cli, '--help']), () => wall([node, '-e', '0']), ...(extraCa ? [() => wall([...bare, '-e', '0'])] : [])]);
     const nodeMs = median(n!);
-    row('`arpinject --version` wall', median(v!), '`node -e 0`', nodeMs, 'node -e 0');
-    row('`arpinject --help` wall', median(h!), '`node -e 0`', nodeMs, 'node -e 0');
+    const floor = b ? `node -e 0 without NODE_EXTRA_CA_CERTS: ${ms(median(b))} (${ratio(median(b), nodeMs)})` : 'node -e 0';
+    row('`arpinject --version` wall', median(v!), '`node -e 0`', nodeMs, floor);
+    row('`arpinject --help` wall', median(h!), '`node -e 0`', nodeMs, floor);
   }
 
   // 2. Single probe, a local reply: the peer owns the target, the kernel answers at once.
@@ -79,9 +88,9 @@ try {
       const inNs = ['ip', 'netns', 'exec', lab.nsName('net')];
       const hasArping = has('arping', '--help');
       const cmds = [
-        () => wall([...inNs, node, cli, '-i', 'bond0', '-t', '10.0.0.2', '--wait', '0', '--json']),
+        () => wall([...inNs, cli, '-i', 'bond0', '-t', '10.0.0.2', '--wait', '0', '--json']),
         () => wall([...inNs, node, '-e', '0']),
-        () => wall([...inNs, node, '--input-type=commonjs', '-e', PROBE_FLOOR, bindingPath, 'bond0', '10.0.0.1', '10.0.0.2', String(2 * DEFAULT_RING_BYTES)]),
+        () => wall([...inNs, ...bare, '--input-type=commonjs', '-e', PROBE_FLOOR, bindingPath, 'bond0', '10.0.0.1', '10.0.0.2', String(2 * DEFAULT_RING_BYTES)]),
         ...(hasArping ? [() => wall([...inNs, 'arping', '-q', '-c', '1', '-w', '2', '-i', 'bond0', '10.0.0.2'])] : []),
       ];
       const [p, n, fl, a] = alternate(runs, cmds);
@@ -107,12 +116,12 @@ try {
       const floor: Array<{ wallMs: number; rssMb: number; replies: number }> = [];
       for (let i = 0; i < sweepRuns; i++) {
         const f = join(dir, `ours${i}.ndjson`);
-        const r = timed(ns, [node, cli, ...sweepArgs(cidr, total)], f);
+        const r = timed(ns, [cli, ...sweepArgs(cidr, total)], f);
         const summary = JSON.parse(readFileSync(f, 'utf8').trim().split('\n').at(-1)!);
         if (r.code !== 0 || summary.type !== 'summary') throw new Error(`arpinject sweep failed: exit ${r.code}`);
         ours.push({ wallMs: r.wallMs, rssMb: r.rssMb, replies: summary.replies, sweepMs: summary.durationMs });
         const z = join(dir, `floor${i}.txt`);
-        const zr = timed(ns, [node, '--input-type=commonjs', '-e', NODE_FLOOR, ...floorArgs(total)], z);
+        const zr = timed(ns, [...bare, '--input-type=commonjs', '-e', NODE_FLOOR, ...floorArgs(total)], z);
         floor.push({ wallMs: zr.wallMs, rssMb: zr.rssMb, replies: Number(readFileSync(z, 'utf8').trim()) });
         if (hasArpScan) {
           const g = join(dir, `arpscan${i}.txt`);
@@ -143,6 +152,7 @@ const cols = ['what', 'ours', 'anchor', 'ratio', 'floor'] as const;
 const width = Object.fromEntries(cols.map((c) => [c, Math.max(...[head, ...rows].map((r) => r[c].length))])) as Record<(typeof cols)[number], number>;
 const line = (r: Row) => `| ${cols.map((c) => r[c].padEnd(width[c])).join(' | ')} |`;
 console.log(`arpinject ${JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version}, node ${process.version}, kernel ${execFileSync('uname', ['-r'], { encoding: 'utf8' }).trim()}; medians of ${runs} (start-up, probe) and ${sweepRuns} (sweep) runs, tools alternating`);
+console.log(`NODE_EXTRA_CA_CERTS ${extraCa ? `is set (${process.env.NODE_EXTRA_CA_CERTS}): \`node -e 0\` parses it, arpinject's bin and the floors run without it` : 'is not set'}`);
 console.log(line(head));
 console.log(`|${cols.map((c) => '-'.repeat(width[c] + 2)).join('|')}|`);
 for (const r of rows) console.log(line(r));

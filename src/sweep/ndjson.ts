@@ -164,7 +164,7 @@ export class ReplyNdjson {
     this.pos += b.length;
   }
 
-  /** `,"late":…,"duplicate":…,"ethSrcMismatch":…,"flags":` (the flags' JSON follows). */
+  /** `,"late":...,"duplicate":...,"ethSrcMismatch":...,"flags":` (the flags' JSON follows). */
   private bools(late: boolean, duplicate: boolean, mismatch: boolean): void {
     this.put(K_LATE);
     this.put(late ? TRUE : FALSE);

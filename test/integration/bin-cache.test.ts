@@ -92,3 +92,18 @@ describe('the code cache of the bin', () => {
     assert.deepEqual(caches(home), []);
   });
 });
+
+describe('the bin by its #! line', () => {
+  test('runs without NODE_EXTRA_CA_CERTS (Node would parse that PEM file at start-up), arguments and exit code as with node', () => {
+    const env = { ...process.env, NODE_EXTRA_CA_CERTS: join(tmpdir(), `arpinject-no-such-ca-${process.pid}.pem`), ARPINJECT_NO_CODE_CACHE: '1' };
+    // Through node the variable is read at start-up (a missing file draws Node's warning) ...
+    const viaNode = spawnSync(process.execPath, [BIN, '--version'], { encoding: 'utf8', env });
+    assert.match(viaNode.stderr, /Ignoring extra certs/);
+    // ... by the #! line it is dropped before node starts; the rest of the environment stays.
+    const direct = spawnSync(BIN, ['--version'], { encoding: 'utf8', env });
+    assert.deepEqual([direct.stdout, direct.stderr, direct.status], [`${VERSION}\n`, '', 0]);
+    const bad = spawnSync(BIN, ['probe', '-i', 'nosuch0', '-t', '192.0.2.1'], { encoding: 'utf8', env });
+    assert.equal(bad.status, 3);
+    assert.doesNotMatch(bad.stderr, /Ignoring extra certs/);
+  });
+});
