@@ -1,4 +1,6 @@
 /** Where the CLI writes: the process's streams, or a caller's (main(argv, io) in tests). */
+import { FdStream, plainFd } from './fd-stream.js';
+
 export interface CliIo {
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
@@ -6,7 +8,22 @@ export interface CliIo {
   lookup?: (name: string) => Promise<string[]>;
 }
 
-const processIo = (): CliIo => ({ stdout: process.stdout, stderr: process.stderr });
+let stdout: NodeJS.WritableStream | undefined;
+let stderr: NodeJS.WritableStream | undefined;
+
+/** The process's stdout: plain writes to fd 1 for a file, a pipe or /dev/null (src/cli/fd-stream.ts), else Node's stream. */
+export const processStdout = (): NodeJS.WritableStream => (stdout ??= plainFd(1) ? (new FdStream(1, () => process.stdout) as unknown as NodeJS.WritableStream) : process.stdout);
+/** The process's stderr, likewise (fd 2). */
+export const processStderr = (): NodeJS.WritableStream => (stderr ??= plainFd(2) ? (new FdStream(2, () => process.stderr) as unknown as NodeJS.WritableStream) : process.stderr);
+
+const processIo = (): CliIo => ({
+  get stdout() {
+    return processStdout();
+  },
+  get stderr() {
+    return processStderr();
+  },
+});
 let current: CliIo | undefined;
 
 export const cliIo = (): CliIo => current ?? processIo();

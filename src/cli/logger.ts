@@ -14,7 +14,7 @@ import type { Severity } from '../findings/finding.js';
 import { type Paint, plain } from '../findings/paint.js';
 import { colorEnabled, paintFor } from './color.js';
 import type { ColorMode, LogFormat } from './globals.js';
-import { cliIo } from './io.js';
+import { cliIo, processStderr } from './io.js';
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
@@ -49,7 +49,7 @@ export function createCliLogger(level: string, opts: CliLoggerOptions = {}): Log
 /** Where log lines go: fd 2 synchronously, or the stream main(argv, io) was given. */
 function sink(): { write(s: string): void; isTTY: boolean } {
   const err = cliIo().stderr;
-  if (err === process.stderr) return { write: (s) => void writeSync(2, s), isTTY: process.stderr.isTTY === true };
+  if (err === processStderr()) return { write: (s) => void writeSync(2, s), isTTY: (err as { isTTY?: boolean }).isTTY === true };
   return { write: (s) => void err.write(s), isTTY: (err as { isTTY?: boolean }).isTTY === true };
 }
 
@@ -62,7 +62,7 @@ function createPino(level: string, opts: CliLoggerOptions): Logger {
     const paint = paintFor(colorEnabled(opts.color, out));
     return pino(options, { write: (line: string) => out.write(formatLogLine(line, paint)) });
   }
-  if (cliIo().stderr !== process.stderr) return pino(options, { write: (line: string) => out.write(line) });
+  if (cliIo().stderr !== processStderr()) return pino(options, { write: (line: string) => out.write(line) });
   return pino(options, pino.destination({ dest: 2, sync: true }));
 }
 

@@ -7,7 +7,7 @@ import { UsageError, isArpInjectError } from '../errors.js';
 import { exitCodeForError } from './exit-codes.js';
 import { missingValueMessage, takeCoerceError } from './options.js';
 import { Output } from './output.js';
-import { type CliIo, cliIo, setCliIo } from './io.js';
+import { type CliIo, setCliIo } from './io.js';
 import { COMMANDS, type CommandName } from './commands/meta.js';
 import { LOADERS } from './commands/load.js';
 import { GLOBAL_OPTIONS } from './globals.js';
@@ -92,17 +92,25 @@ export async function parseArgs(args: string[], via: 'yargs' | 'lean'): Promise<
   return got;
 }
 
+/** Text on stdout as a command writes it: a closed pipe (`| head -0`) ends quietly, a failing stdout (a full disk) is ERR_FILE. */
+async function print(text: string): Promise<void> {
+  const out = new Output({ json: false });
+  out.raw(text);
+  await out.settle();
+  if (out.failure) throw out.failure;
+}
+
 async function run(args: string[], capture?: Capture): Promise<void> {
   // `arpinject --version` alone: what yargs prints for it, without loading yargs (most of the start-up).
   if (args.length === 1 && args[0] === '--version') {
-    cliIo().stdout.write(`${pkg.version}\n`);
+    await print(`${pkg.version}\n`);
     return;
   }
   if (args[0] === COMPLETION_FLAG) {
     const { complete } = await import('./completion.js');
     const shell = args[1] === 'zsh' ? 'zsh' : 'bash';
     const words = await complete(shell, args.slice(2));
-    cliIo().stdout.write(words.map((w) => `${w}\n`).join(''));
+    await print(words.map((w) => `${w}\n`).join(''));
     return;
   }
   assertKnownCommand(args);

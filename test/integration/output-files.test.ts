@@ -52,6 +52,21 @@ describe('stdout that stops working', () => {
   }
 });
 
+describe('--version and completion on a stdout that stops working', () => {
+  for (const args of [['--version'], ['--get-completions', 'bash', 'arpinject', 'probe', '--']]) {
+    test(`${args[0]} into a closed pipe: exit 0, nothing on stderr`, async () => {
+      const r = await runClosedStdout(args);
+      assert.deepEqual([r.code, r.stderr], [0, '']);
+    });
+    test(`${args[0]} > /dev/full: ERR_FILE, exit 3, a message and no stack trace`, async () => {
+      const r = await runFullStdout(args);
+      assert.equal(r.code, 3, r.stderr);
+      assert.match(r.stderr, /^arpinject: cannot write to standard output: ENOSPC/);
+      assert.doesNotMatch(r.stderr, /Unhandled|at .*\.c?js:\d+/);
+    });
+  }
+});
+
 describe('a failed start leaves an earlier pcap alone', { skip: skipUnlessRoot }, () => {
   let dir: string;
   let lab: Lab | undefined;

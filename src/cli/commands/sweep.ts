@@ -9,7 +9,7 @@ import { ReplyNdjson } from '../../sweep/ndjson.js';
 import { SWEEP_DEFAULTS, type SweepOptions, type SweepResult, type SweepSummary, sweep } from '../../sweep/sweep.js';
 import { parseTarget, targetsFromChunks } from '../../sweep/targets.js';
 import { assertInterfaceExists, interfaceSubnets } from '../../link/interfaces.js';
-import { cliIo } from '../io.js';
+import { cliIo, processStderr } from '../io.js';
 import { describeResolution, isHostName, resolveHostNames } from '../resolve.js';
 import { inputName, readInput } from '../../read-input.js';
 import { checkInt } from '../../probe/options.js';
@@ -212,7 +212,7 @@ export const sweepCommand: CommandModule<GlobalArgs, SweepArgs> = {
       const mode = textMode(argv);
       const lines = mode ? new ReplyLines(mode) : undefined;
       if (argv.vendorFile !== undefined) loadVendorFile(argv.vendorFile, log);
-      const showProgress = argv.progress ?? (process.stderr.isTTY === true && !out.json);
+      const showProgress = argv.progress ?? ((processStderr() as { isTTY?: boolean }).isTTY === true && !out.json);
       // JSON: replies stream out as they come, encoded without garbage (a /16 is 21 MB of them).
       const ndjson = out.json
         ? new ReplyNdjson((chunk) => out.raw(chunk))
