@@ -239,6 +239,7 @@ class Registry {
     try {
       buf = f.slice(0, f.size);
     } catch {
+      f.release();
       return;
     }
     f.close();
@@ -311,6 +312,8 @@ class Registry {
       v = this.search(key);
     } catch {
       v = undefined; // the file went away: no name
+    } finally {
+      this.file?.release();
     }
     if (this.memo.size >= 131_072) this.memo.clear();
     this.memo.set(key, v ?? null);
@@ -375,6 +378,7 @@ class Registry {
       let end = close;
       while (end > 0 && f.at(end - 1) !== 0x0a) end--;
       if (f.at(0) === 0x7b && first > 0 && end > first && f.slice(first, first + 10).toString('latin1') === ' "000000":') {
+        f.release();
         this.file = f;
         this.first = first;
         this.end = end;
@@ -390,8 +394,8 @@ class Registry {
 
 /**
  * A read-only file by byte offset, in 4 KiB blocks read on demand (each once); after WHOLE_AFTER
- * blocks, the whole file in one read. No descriptor is kept open between reads: a long-lived process
- * (watch, the library in a server) must end with the descriptors it started with.
+ * blocks, the whole file in one read. One descriptor serves a lookup's reads and is closed after it
+ * (release): a long-lived process (watch, the library in a server) must end with the descriptors it started with.
  */
 class BlockFile {
   static readonly BLOCK = 4096;
@@ -404,8 +408,12 @@ class BlockFile {
     this.size = statSync(path).size;
   }
 
-  /** Nothing to release (kept for callers that end with the file). */
-  close(): void {}
+  private fd = -1;
+
+  /** The file is no longer read: its descriptor closed. */
+  close(): void {
+    this.release();
+  }
 
   private block(n: number): Buffer {
     const b = this.blocks.get(n);
@@ -416,15 +424,18 @@ class BlockFile {
     }
     if (this.whole) return this.whole.subarray(n * BlockFile.BLOCK, (n + 1) * BlockFile.BLOCK);
     const nb = Buffer.allocUnsafe(BlockFile.BLOCK);
-    const fd = openSync(this.path, 'r');
-    let got: Buffer;
-    try {
-      got = nb.subarray(0, readSync(fd, nb, 0, BlockFile.BLOCK, n * BlockFile.BLOCK));
-    } finally {
-      closeSync(fd);
-    }
+    if (this.fd < 0) this.fd = openSync(this.path, 'r');
+    const got = nb.subarray(0, readSync(this.fd, nb, 0, BlockFile.BLOCK, n * BlockFile.BLOCK));
     this.blocks.set(n, got);
     return got;
+  }
+
+  /** Close the descriptor the last lookup's reads opened (one open per lookup, not one per block). */
+  release(): void {
+    if (this.fd < 0) return;
+    const fd = this.fd;
+    this.fd = -1;
+    closeSync(fd);
   }
 
   /** The byte at `i`, or -1 outside the file. */

@@ -1,6 +1,6 @@
 /** --plain / --quiet / --format rendering and the vendor lookup (sources, precedence, vendor files). */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { afterEach, describe, test } from 'node:test';
 import { BUILTIN_VENDORS, parseVendorFile, setVendorOverrides, vendorLabel, vendorOf, vendorRegistryRead } from '../../src/records/vendor.js';
@@ -24,10 +24,13 @@ const usage = (fn: () => unknown, re: RegExp) =>
   });
 
 describe('vendor lookup', () => {
-  test('nothing is read before the first lookup', () => {
+  test('nothing is read before the first lookup, and no descriptor is left open after one', () => {
     assert.equal(vendorRegistryRead(), false);
+    const fds = readdirSync('/proc/self/fd').length;
     vendorOf('00:50:56:00:00:01');
     assert.equal(vendorRegistryRead(), true);
+    vendorOf('00:16:3e:00:00:02');
+    assert.equal(readdirSync('/proc/self/fd').length, fds, 'lookups leave no descriptor open');
   });
   afterEach(() => setVendorOverrides(new Map()));
 
