@@ -15,7 +15,8 @@ import { COMMAND_HELP, TOP_EXAMPLES, epilogue, helpWidth } from './help.js';
 import { COMPLETION_FLAG } from './completion.js';
 import { leanArgv } from './lean.js';
 
-const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+/** package.json's version, read when it is printed (--version, help), not in every run. */
+const version = (): string => (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 /** Command modules already imported (run() imports the one that will run before yargs parses). */
 const loadedModules = new Map<CommandName, CommandModule>();
@@ -103,7 +104,7 @@ async function print(text: string): Promise<void> {
 async function run(args: string[], capture?: Capture): Promise<void> {
   // `arpinject --version` alone: what yargs prints for it, without loading yargs (most of the start-up).
   if (args.length === 1 && args[0] === '--version') {
-    await print(`${pkg.version}\n`);
+    await print(`${version()}\n`);
     return;
   }
   if (args[0] === COMPLETION_FLAG) {
@@ -152,7 +153,7 @@ async function run(args: string[], capture?: Capture): Promise<void> {
     })
     .help()
     .alias('h', 'help')
-    .version(pkg.version)
+    .version(version())
     .wrap(width)
     .parseAsync()
     .catch((err: unknown) => {
