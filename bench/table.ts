@@ -6,7 +6,7 @@
  * namespace, floor the node + binding open/send/receive program (PROBE_FLOOR). /16 sweep, one proxy answering all (bench/sweep-lab.ts) vs arp-scan --bandwidth=100M
  * --retry=1, floor the node + binding send-and-count program (with the capture ring the sweep opens); peak RSS likewise.
  * Figures only: asserts nothing. Labs are namespaces of their own, destroyed at the end.
- *   node --import tsx bench/table.ts [RUNS=7] [SWEEP_RUNS=5] [PREFIX_LEN=16]     (npm run bench)
+ *   node --import tsx bench/table.ts [RUNS=11] [SWEEP_RUNS=5] [PREFIX_LEN=16]     (npm run bench)
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -18,7 +18,7 @@ import { sweepRingBytes } from '../src/sweep/sweep.js';
 import { DEFAULT_RING_BYTES } from '../src/link/pcap-link.js';
 import { NODE_FLOOR, PROBE_FLOOR, bindingPath, arpScanArgs, arpScanReplies, floorArgs, sweepArgs, sweepLabSpec, timed } from './sweep-lab.js';
 
-const runs = Math.max(5, Number(process.argv[2] ?? 7));
+const runs = Math.max(5, Number(process.argv[2] ?? 11));
 const sweepRuns = Math.max(5, Number(process.argv[3] ?? 5));
 const len = Number(process.argv[4] ?? 16);
 const cli = fileURLToPath(new URL('../dist/cli/arpinject.cjs', import.meta.url));
@@ -61,7 +61,7 @@ interface Row {
 }
 const rows: Row[] = [];
 const ms = (v: number) => `${v < 10 ? v.toFixed(1) : v.toFixed(0)} ms`;
-const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}`;
+const ratio = (a: number, b: number) => `${(a / b).toFixed(3)}`;
 function row(what: string, ours: number, anchorName: string, anchor: number | undefined, floor: string, unit = ms): void {
   rows.push({ what, ours: unit(ours), anchor: anchor === undefined ? `${anchorName}: not installed` : `${anchorName} ${unit(anchor)}`, ratio: anchor === undefined ? '-' : ratio(ours, anchor), floor });
 }
