@@ -12,6 +12,8 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Lab } from '../../src/lab/lab.js';
 import { CLI, runCli } from '../helpers/cli.js';
+import { PcapWriter } from '../../src/link/pcap-file.js';
+import { encodeArpFrame } from '../../src/wire/index.js';
 import { skipUnlessRoot } from '../helpers/root.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
@@ -63,6 +65,31 @@ describe('--version and completion on a stdout that stops working', () => {
       assert.equal(r.code, 3, r.stderr);
       assert.match(r.stderr, /^arpinject: cannot write to standard output: ENOSPC/);
       assert.doesNotMatch(r.stderr, /Unhandled|at .*\.c?js:\d+/);
+    });
+  }
+});
+
+describe('stdout a shell pipe (a FIFO: plain writes, src/cli/fd-stream.ts) whose reader leaves', () => {
+  // 3,000 frames from 3,000 senders: ~1 MB of records, far more than the pipe holds, so the CLI is
+  // still writing when `head -c 1` leaves and its next write fails with EPIPE.
+  const dir = mkdtempSync(join(tmpdir(), 'arpinject-fifo-'));
+  const pcap = join(dir, 'many.pcap');
+  before(() => {
+    const w = PcapWriter.open(pcap);
+    for (let i = 0; i < 3000; i++) {
+      const mac = `02:00:00:00:${((i >> 8) & 0xff).toString(16).padStart(2, '0')}:${(i & 0xff).toString(16).padStart(2, '0')}`;
+      w.write(encodeArpFrame({ op: 2, senderMac: mac, senderIp: `10.1.${i >> 8}.${i & 0xff}`, targetMac: '02:00:00:00:00:01', targetIp: '10.0.0.1', ethDst: '02:00:00:00:00:01' }), Date.UTC(2026, 11, 1) + i);
+    }
+    w.close();
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  for (const args of [['watch', '--read', pcap, '--json'], ['watch', '--read', pcap], ['--version']]) {
+    test(`${args.join(' ').replace(pcap, 'many.pcap')} | head -c 1: exit 0, nothing on stderr`, async () => {
+      const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+        const child = spawn('bash', ['-c', '"$0" "$1" "${@:2}" 2>"$ERRFILE" | head -c 1 > /dev/null; exit "${PIPESTATUS[0]}"', process.execPath, CLI, ...args], { stdio: 'ignore', env: { ...process.env, ERRFILE: join(dir, 'err.txt') } });
+        child.on('close', (code) => resolve({ code, stderr: readFileSync(join(dir, 'err.txt'), 'utf8') }));
+      });
+      assert.deepEqual([r.code, r.stderr], [0, '']);
     });
   }
 });
