@@ -4,6 +4,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { EnvironmentError } from '../errors.js';
+import { setRealtimeOffsetSource } from '../time/clock.js';
 
 export interface NativeOpenResult {
   handle: object;
@@ -35,6 +36,8 @@ export interface NativeBinding {
   libVersion(): string;
   /** Every IPv4 address of this namespace (RTM_GETADDR): 5 numbers per address (ifindex, prefixlen, scope, flags, address), and ifindex -> name. */
   ipv4Addresses(): [number[], Record<string, string>];
+  /** CLOCK_REALTIME - CLOCK_MONOTONIC in ms: with process.hrtime, epoch time on the capture stamps' clock. */
+  realtimeOffsetMs(): number;
 }
 
 let binding: NativeBinding | undefined;
@@ -47,6 +50,7 @@ export function loadBinding(): NativeBinding {
     const m = { exports: {} as NativeBinding };
     process.dlopen(m, fileURLToPath(new URL('../../build/Release/arpinject_pcap.node', import.meta.url)));
     binding = m.exports;
+    if (typeof binding.realtimeOffsetMs === 'function') setRealtimeOffsetSource(binding.realtimeOffsetMs);
     return binding;
   } catch (cause) {
     throw new EnvironmentError('ERR_NATIVE_MODULE', 'the libpcap binding (build/Release/arpinject_pcap.node) could not be loaded', {

@@ -1,7 +1,7 @@
 /**
  * Injected time. Production uses the system clock; unit tests use FakeClock and advance it.
- * Times are epoch milliseconds as a float with sub-millisecond precision: performance.timeOrigin +
- * performance.now() is monotonic within a process and comparable with capture timestamps.
+ * Times are epoch milliseconds as a float with sub-millisecond precision: a fixed epoch offset plus
+ * the monotonic clock, so monotonic within a process and comparable with capture timestamps.
  */
 
 export interface TimerHandle {
@@ -14,12 +14,27 @@ export interface Clock {
   clearTimer(handle: TimerHandle): void;
 }
 
+/**
+ * CLOCK_REALTIME - CLOCK_MONOTONIC in ms, from the capture binding once it is loaded (src/link), so
+ * the clock need not load perf_hooks (~2 ms of a start) for performance.timeOrigin.
+ */
+let realtimeOffset: (() => number) | undefined;
+export function setRealtimeOffsetSource(fn: () => number): void {
+  realtimeOffset = fn;
+}
+
+/** CLOCK_MONOTONIC in ms (process.hrtime is libuv's uv_hrtime). */
+const monotonicMs = (): number => Number(process.hrtime.bigint()) / 1e6;
+
 class SystemClock implements Clock {
   private nextId = 1;
   private timers = new Map<number, { cancel: () => void }>();
+  /** Epoch ms minus monotonic ms, fixed at the first now(): the binding's, else performance's. */
+  private offset: number | undefined;
 
   now(): number {
-    return performance.timeOrigin + performance.now();
+    if (this.offset === undefined) this.offset = realtimeOffset ? realtimeOffset() : performance.timeOrigin + performance.now() - monotonicMs();
+    return this.offset + monotonicMs();
   }
 
   setTimer(delayMs: number, fn: () => void): TimerHandle {

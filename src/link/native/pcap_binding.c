@@ -36,6 +36,7 @@
 #include <linux/if_addr.h>
 #include <arpa/inet.h>
 #include <sys/time.h>
+#include <time.h>
 
 #define ENTRY_WORDS 6 /* offset, caplen, origlen, ts_sec, ts_nsec, sent id (0: not ours) */
 #define BATCH_MAX_FRAMES 8192
@@ -725,6 +726,22 @@ static napi_value js_version(napi_env env, napi_callback_info info) {
 }
 
 /*
+ * realtimeOffsetMs() -> CLOCK_REALTIME - CLOCK_MONOTONIC in milliseconds (a double, sub-microsecond).
+ * process.hrtime is CLOCK_MONOTONIC, so offset + hrtime is epoch time on the capture timestamps' clock:
+ * the clock in src/time uses it instead of loading perf_hooks (~2 ms of a start) for
+ * performance.timeOrigin. Both clocks are read back to back (tens of nanoseconds apart).
+ */
+static napi_value js_realtime_offset(napi_env env, napi_callback_info info) {
+  (void)info;
+  struct timespec mono, real;
+  if (clock_gettime(CLOCK_MONOTONIC, &mono) != 0 || clock_gettime(CLOCK_REALTIME, &real) != 0) return throw_error(env, "ERR_CLOCK", strerror(errno));
+  double off = ((double)real.tv_sec - (double)mono.tv_sec) * 1e3 + ((double)real.tv_nsec - (double)mono.tv_nsec) / 1e6;
+  napi_value v;
+  CHECK(napi_create_double(env, off, &v));
+  return v;
+}
+
+/*
  * ipv4Addresses() -> [ifindex, prefixlen, scope, flags, address (host order), ...] (5 numbers per
  * address), and a names table { ifindex: name }: every IPv4 address of this network namespace, from
  * one RTM_GETADDR dump on a NETLINK_ROUTE socket, in the kernel's order (by device, primary before
@@ -827,6 +844,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"close", NULL, js_close, NULL, NULL, NULL, napi_default, NULL},
       {"libVersion", NULL, js_version, NULL, NULL, NULL, napi_default, NULL},
       {"ipv4Addresses", NULL, js_ipv4_addresses, NULL, NULL, NULL, napi_default, NULL},
+      {"realtimeOffsetMs", NULL, js_realtime_offset, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_value ew;
   napi_create_uint32(env, ENTRY_WORDS, &ew);
