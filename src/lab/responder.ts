@@ -8,6 +8,7 @@ import type { Captured, Link } from '../link/link.js';
 import type { Clock } from '../time/clock.js';
 import { ArpOp } from '../wire/codes.js';
 import { decodeArpFrame, encodeArpFrame, frameVlan } from '../wire/frame.js';
+import { isoTime } from '../time/iso.js';
 
 export interface Claim {
   ip: string;
@@ -70,7 +71,7 @@ export function startResponder(opts: ResponderOptions): Responder {
       const send = () => {
         const t = opts.link.send(frame);
         answered++;
-        opts.onAnswer?.({ type: 'answer', ip: c.ip, mac: c.mac, ethSrc: c.ethSrc ?? c.mac, to: req.arp.senderMac, vlan: frameVlan(req.eth) ?? null, time: new Date(t).toISOString() });
+        opts.onAnswer?.({ type: 'answer', ip: c.ip, mac: c.mac, ethSrc: c.ethSrc ?? c.mac, to: req.arp.senderMac, vlan: frameVlan(req.eth) ?? null, time: isoTime(t) });
       };
       if (opts.delayMs) opts.clock.setTimer(opts.delayMs, send);
       else send();

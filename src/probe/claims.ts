@@ -16,6 +16,7 @@ import { decodeArpFrame, encodeArpFrame, frameVlan } from '../wire/frame.js';
 import { type Clock, type TimerHandle, systemClock } from '../time/clock.js';
 import { checkInt, checkIp, checkMac, checkNumber } from './options.js';
 import { type AnnounceTiming, DEFAULT_ANNOUNCE, type DadTiming, RFC5227, type SendPlan, announcePlan, dadPlan } from './timing.js';
+import { isoTime } from '../time/iso.js';
 
 /**
  * How another MAC claimed the address: `reply` (an ARP reply from it), `request` (an ARP request or
@@ -105,7 +106,7 @@ function runClaims(o: RunOptions): Promise<ClaimRunResult> {
       const key = `${arp.senderMac}|${how}`;
       if (seen.has(key)) return;
       seen.add(key);
-      const c: ClaimRecord = { type: 'claim', iface: link.name, ip, mac: arp.senderMac, ethSrc: eth.src, how, op: arp.op, vlan: frameVlan(eth) ?? null, time: new Date(f.time).toISOString() };
+      const c: ClaimRecord = { type: 'claim', iface: link.name, ip, mac: arp.senderMac, ethSrc: eth.src, how, op: arp.op, vlan: frameVlan(eth) ?? null, time: isoTime(f.time) };
       claims.push(c);
       o.onClaim?.(c);
       if (o.stopOnClaim) stop(undefined, false);

@@ -1,5 +1,6 @@
 import { type ArpFrame, frameVlan } from '../wire/frame.js';
 import { vendorOf } from './vendor.js';
+import { isoTime } from '../time/iso.js';
 
 /**
  * The records a probe produces. Field names are a public contract: they are what `--json` prints
@@ -143,7 +144,7 @@ export function replyRecord(
     requestId: req.id,
     tha: fr.arp.targetMac,
     tpa: fr.arp.targetIp,
-    time: new Date(time).toISOString(),
+    time: isoTime(time),
     late: state.late,
     duplicate: state.duplicate,
     ethSrcMismatch,
@@ -164,6 +165,6 @@ export function unsolicitedRecord(iface: string, fr: ArpFrame, time: number): Un
     tha: fr.arp.targetMac,
     tpa: fr.arp.targetIp,
     vlan: frameVlan(fr.eth) ?? null,
-    time: new Date(time).toISOString(),
+    time: isoTime(time),
   };
 }

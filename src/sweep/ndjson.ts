@@ -9,6 +9,7 @@
 import type { ReplyRecord } from '../records/records.js';
 import type { ReplyView } from './engine.js';
 import { vendorOf } from '../records/vendor.js';
+import { isoTime } from '../time/iso.js';
 
 const CHUNK = 64 * 1024;
 /** Longest reply we encode in place; anything longer takes the slow path. */
@@ -320,7 +321,7 @@ export class ReplyNdjson {
     const sec = Math.floor(ms / 1000);
     if (sec !== this.isoSec) {
       this.isoSec = sec;
-      this.isoHead = bytes(new Date(sec * 1000).toISOString().slice(0, 20));
+      this.isoHead = bytes(isoTime(sec * 1000).slice(0, 20));
     }
     this.put(this.isoHead);
     const m = ms - sec * 1000;

@@ -19,6 +19,7 @@ import { systemClock } from '../time/clock.js';
 import { inPrefix, parseIpv4, writeIpv4 } from '../wire/address.js';
 import { ArpOp } from '../wire/codes.js';
 import { type ArpFrame, decodeArpFrame } from '../wire/frame.js';
+import { isoTime } from '../time/iso.js';
 
 interface RawSocket {
   setOption(level: number, option: number, value: Buffer | number, length?: number): void;
@@ -150,7 +151,7 @@ export async function trigger(o: TriggerOptions): Promise<TriggerResult> {
         if (arp.op === ArpOp.Request && arp.targetIp === o.dst && eth.src === mac && !result.request) {
           reqAt = f.time;
           kernelRequest = d.value;
-          result.request = { spa: arp.senderIp, sha: arp.senderMac, time: new Date(f.time).toISOString() };
+          result.request = { spa: arp.senderIp, sha: arp.senderMac, time: isoTime(f.time) };
           result.senderIp = arp.senderIp;
         } else if (kernelRequest && answers(d.value, kernelRequest) && !result.reply) {
           // the one correlator's rule (correlate/match.ts): a reply for the IP asked, on the same VLAN

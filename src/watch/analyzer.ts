@@ -21,6 +21,7 @@ import type { Finding, FindingKind, Severity } from '../findings/finding.js';
 import { LruIndex, macKey, widen } from './bounded.js';
 import { parseTarget, type TargetBlock } from '../sweep/targets.js';
 import { vendorOf, vendorOfMac } from '../records/vendor.js';
+import { isoTime } from '../time/iso.js';
 
 /** The kinds watch raises (all from the one registry, src/findings/finding.ts). */
 export type WatchFindingKind = Extract<
@@ -166,7 +167,7 @@ const iso = (t: number): string => {
   const ms = Math.floor(t);
   if (ms !== isoMs) {
     isoMs = ms;
-    isoText = new Date(ms).toISOString();
+    isoText = isoTime(ms);
   }
   return isoText;
 };
@@ -810,7 +811,7 @@ export class ArpWatcher {
       );
       return;
     }
-    const evidence = { from, to: mac, previousSeen: new Date(wasSeen).toISOString(), heldMs: Math.round(t - lastChange) };
+    const evidence = { from, to: mac, previousSeen: isoTime(wasSeen), heldMs: Math.round(t - lastChange) };
     if (t - wasSeen > this.staleMs) {
       this.finding(
         { kind: 'ip-moved', severity: 'info', mac, ips: [ipText], vlan, message: `${where(ipText, vlan)} moved from ${from} (silent for ${Math.round((t - wasSeen) / 1000)} s) to ${mac}: a replaced host or a reused address`, evidence },

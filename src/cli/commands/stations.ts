@@ -7,12 +7,13 @@ import { type GlobalArgs, runCommand } from '../context.js';
 import { requireValues } from '../options.js';
 import { COMMANDS } from './meta.js';
 import { ExitCode } from '../exit-codes.js';
+import { isoTime } from '../../time/iso.js';
 
 export interface StationsArgs extends GlobalArgs {
   state?: string;
 }
 
-const epochIso = (ms: number | undefined): string | null => (ms === undefined || ms === 0 ? null : new Date(ms).toISOString());
+const epochIso = (ms: number | undefined): string | null => (ms === undefined || ms === 0 ? null : isoTime(ms));
 
 export const stationsCommand: CommandModule<GlobalArgs, StationsArgs> = {
   ...COMMANDS.stations,
