@@ -30,3 +30,22 @@ export const cliIo = (): CliIo => current ?? processIo();
 export function setCliIo(io: CliIo | undefined): void {
   current = io;
 }
+
+/**
+ * Resolves once every byte written through the process's stdout and stderr (those this module gave
+ * out) was taken: FdStream writes are synchronous (after an EAGAIN hand-over, Node's stream has the
+ * rest), and Node's own stream may still queue bytes for a socket or a slow pipe; `write('', cb)`
+ * calls back after every write before it.
+ */
+export async function processOutputTaken(): Promise<void> {
+  for (const s of [stdout, stderr]) {
+    if (s === undefined) continue;
+    await new Promise<void>((resolve) => {
+      try {
+        s.write('', () => resolve());
+      } catch {
+        resolve();
+      }
+    });
+  }
+}

@@ -83,6 +83,23 @@ describe('stdout a shell pipe (a FIFO: plain writes, src/cli/fd-stream.ts) whose
     w.close();
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
+  test('a socket read late (Node stream, writes queued in the process): every record arrives before the process exits', async () => {
+    // The CLI leaves with process.exit once its output was taken (src/cli/main.ts): here ~1 MB waits
+    // in the process for a reader that starts after a second.
+    const child = spawn(process.execPath, [CLI, 'watch', '--read', pcap, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.pause();
+    const chunks: Buffer[] = [];
+    child.stdout.on('data', (d: Buffer) => chunks.push(d));
+    setTimeout(() => child.stdout.resume(), 1000);
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    const lines = Buffer.concat(chunks).toString('utf8').trim().split('\n');
+    const records = lines.map((l) => JSON.parse(l) as { type: string; frames?: number });
+    assert.equal(code, 0);
+    assert.equal(records.at(-1)?.type, 'summary');
+    assert.equal(records.at(-1)?.frames, 3000);
+    assert.ok(Buffer.concat(chunks).length > 500_000, `${Buffer.concat(chunks).length} bytes`);
+  });
+
   for (const args of [['watch', '--read', pcap, '--json'], ['watch', '--read', pcap], ['--version']]) {
     test(`${args.join(' ').replace(pcap, 'many.pcap')} | head -c 1: exit 0, nothing on stderr`, async () => {
       const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {

@@ -73,7 +73,7 @@ async function readTargetsFile(path: string, signal: AbortSignal, maxTargets: nu
 const secs = (ms: number): string => (ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : ms < 120_000 ? `${Math.round(ms / 1000)} s` : `${(ms / 60_000).toFixed(1)} min`);
 
 /** A one-line progress bar on stderr, redrawn at most every 100 ms. TTY only. */
-function progressBar(stream: NodeJS.WriteStream): { update(p: SweepProgress): void; done(): void } {
+function progressBar(stream: NodeJS.WritableStream): { update(p: SweepProgress): void; done(): void } {
   let last = 0;
   const start = Date.now();
   return {
@@ -217,7 +217,7 @@ export const sweepCommand: CommandModule<GlobalArgs, SweepArgs> = {
       const ndjson = out.json
         ? new ReplyNdjson((chunk) => out.raw(chunk))
         : undefined;
-      const bar = showProgress ? progressBar(process.stderr) : undefined;
+      const bar = showProgress ? progressBar(processStderr()) : undefined;
       const result = await sweepFlushing(ndjson, {
         iface: argv.iface,
         targets,
@@ -254,7 +254,7 @@ export const sweepCommand: CommandModule<GlobalArgs, SweepArgs> = {
         // The estimate belongs with the bar: a person watching a terminal (or --progress), never a pipe.
         onStart: (p) => {
           if (bar)
-            process.stderr.write(
+            processStderr().write(
               `sweeping ${p.targets} target(s)${p.canaries.length ? ` + ${p.canaries.length} canaries (${p.canaries.join(', ')})` : ''} on ${argv.iface} ` +
                 `as ${p.sip} ${p.sha}, ${p.ratePps > 0 ? `${Math.round(p.ratePps)} pps` : 'unpaced'}, ${p.retries} retries: about ${secs(p.estimateMs)} when few answer\n`,
             );
