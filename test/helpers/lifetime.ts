@@ -5,7 +5,7 @@
  * warm-up and at the end, as one JSON line. A use-after-free in close or in the finaliser crashes it.
  * usage: node --expose-gc --import tsx lifetime.ts IFACE TARGET ROUNDS
  */
-import { readdirSync } from 'node:fs';
+import { readdirSync, readlinkSync } from 'node:fs';
 import { PcapLink } from '../../src/link/pcap-link.js';
 import { probe } from '../../src/probe/probe.js';
 import { sweep } from '../../src/sweep/sweep.js';
@@ -18,6 +18,15 @@ const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with --expose-gc');
 
 const fds = () => readdirSync('/proc/self/fd').length;
+/** What each open descriptor is (for the diagnostic when the counts differ). */
+const fdTargets = (): string[] =>
+  readdirSync('/proc/self/fd').map((fd) => {
+    try {
+      return `${fd}:${readlinkSync(`/proc/self/fd/${fd}`)}`;
+    } catch {
+      return `${fd}:?`;
+    }
+  });
 const rssMb = () => Math.round((process.memoryUsage().rss / 1048576) * 10) / 10;
 const settle = async () => {
   // let uv_close callbacks run, then collect closed wrappers (their finalisers run here)
@@ -28,8 +37,10 @@ const settle = async () => {
 
 await settle();
 const fdStart = fds();
+const fdStartList = fdTargets();
 const rssStart = rssMb();
 let rssWarm = 0;
+let fdWarm = 0;
 let replies = 0;
 const counts = { probe: 0, sweep: 0, watch: 0, overlapping: 0, failedOpens: 0 };
 for (let i = 0; i < rounds; i++) {
@@ -62,7 +73,12 @@ for (let i = 0; i < rounds; i++) {
     }
   }
   await settle();
-  if (i === 49) rssWarm = rssMb();
+  if (i === 49) {
+    rssWarm = rssMb();
+    fdWarm = fds();
+  }
 }
 await settle();
-console.log(JSON.stringify({ rounds, counts, replies, fdStart, fdEnd: fds(), rssStart, rssWarm, rssEnd: rssMb() }));
+const endList = fdTargets();
+const fdChanged = [...fdStartList.filter((x) => !endList.includes(x)).map((x) => `-${x}`), ...endList.filter((x) => !fdStartList.includes(x)).map((x) => `+${x}`)];
+console.log(JSON.stringify({ rounds, counts, replies, fdStart, fdWarm, fdEnd: fds(), fdChanged, rssStart, rssWarm, rssEnd: rssMb() }));

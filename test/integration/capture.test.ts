@@ -163,7 +163,11 @@ describe('live capture against tcpdump', { skip: skipUnlessRoot }, () => {
     assert.equal(out.rounds, 500);
     assert.equal(out.replies, out.counts.probe + out.counts.sweep + out.counts.overlapping, 'every session got its reply');
     assert.ok(out.counts.failedOpens > 0);
-    assert.equal(out.fdEnd, out.fdStart, `open fds back to the start count (${out.fdStart} -> ${out.fdEnd})`);
+    // No descriptor left behind: 450 rounds after the warm-up end where the warm-up ended, and never
+    // above the start. (Once in a while a descriptor of the runtime's own that was open at the start,
+    // not ours, is gone by the end: fdChanged names it.)
+    assert.equal(out.fdEnd, out.fdWarm, `open fds after 500 rounds = after 50 (${out.fdWarm} -> ${out.fdEnd}; changed since the start: ${out.fdChanged.join(' ')})`);
+    assert.ok(out.fdEnd <= out.fdStart, `no more open fds than at the start (${out.fdStart} -> ${out.fdEnd}; ${out.fdChanged.join(' ')})`);
     assert.ok(out.rssEnd - out.rssWarm < 16, `RSS flat: ${out.rssWarm} MB after 50 rounds, ${out.rssEnd} MB after 500`);
   });
 });
