@@ -239,10 +239,10 @@ class Registry {
     try {
       buf = f.slice(0, f.size);
     } catch {
-      f.release();
       return;
+    } finally {
+      f.release();
     }
-    f.close();
     const keys: [number[], number[], number[]] = [[], [], []];
     const vals: [number[], number[], number[]] = [[], [], []];
     for (let pos = this.first; pos < this.end; ) {
@@ -384,7 +384,7 @@ class Registry {
         this.end = end;
         return;
       }
-      f.close();
+      f.release();
       this.table = JSON.parse(readFileSync(f.path, 'utf8')) as Record<string, string>;
     } catch {
       /* unreadable: no IEEE names */
@@ -409,11 +409,6 @@ class BlockFile {
   }
 
   private fd = -1;
-
-  /** The file is no longer read: its descriptor closed. */
-  close(): void {
-    this.release();
-  }
 
   private block(n: number): Buffer {
     const b = this.blocks.get(n);
