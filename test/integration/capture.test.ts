@@ -156,6 +156,17 @@ describe('live capture against tcpdump', { skip: skipUnlessRoot }, () => {
     }
   });
 
+  test("the system clock is the capture stamps' clock: a sent frame's kernel stamp falls between the clock's readings around its send and its delivery", async (t) => {
+    const r = await lab.exec('mon', [process.execPath, '--import', 'tsx', helper('clock-vs-kernel.ts'), 'bond0', '50'], { timeoutMs: 60_000 });
+    const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { rounds: number; sendToEcho: [number, number]; echoToJs: [number, number] };
+    t.diagnostic(`clock vs kernel: ${JSON.stringify(out)}`);
+    assert.equal(out.rounds, 50);
+    // 0.05 ms of slack: two clocks read back to back in C, and the hrtime reading after it.
+    assert.ok(out.sendToEcho[0] >= -0.05, `the kernel stamped the frame after the clock read its send time (${out.sendToEcho[0]} ms)`);
+    assert.ok(out.echoToJs[0] >= -0.05, `the clock read the delivery after the kernel stamp (${out.echoToJs[0]} ms)`);
+    assert.ok(out.sendToEcho[1] < 50 && out.echoToJs[1] < 200, `and not far off: ${JSON.stringify(out)}`);
+  });
+
   test('lifetime: 500 probe/sweep/watch sessions in one process, 2 at once now and then, gc between: no crash, fds back, RSS flat', async (t) => {
     const r = await lab.exec('mon', [process.execPath, '--expose-gc', '--import', 'tsx', helper('lifetime.ts'), 'bond0', '10.9.0.2', '500'], { timeoutMs: 240_000 });
     const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
